@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// AuditEntry is one line of the audit log. Detail is written by Gatehouse itself
+// and never holds a secret (a code, token, key or session id).
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	OwnerID int64 // 0: nobody signed in, or the system
+	Actor   string
+	Action  string
+	IP      string
+	Detail  string
+}
+
+// Audit actions, one constant each so the Activity page can describe them.
+const (
+	AuditSignIn          = "sign_in"
+	AuditSignInFailed    = "sign_in_failed"
+	AuditSignCountBad    = "sign_count_regression"
+	AuditSignOut         = "sign_out"
+	AuditPasskeyAdded    = "passkey_added"
+	AuditPasskeyRenamed  = "passkey_renamed"
+	AuditPasskeyRemoved  = "passkey_removed"
+	AuditInviteCreated   = "invite_created"
+	AuditInviteUsed      = "invite_used"
+	AuditOwnerRemoved    = "owner_removed"
+	AuditSessionsRevoked = "sessions_revoked"
+)
+
+// Audit appends an entry; At defaults to now.
+func (d *DB) Audit(ctx context.Context, e AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = d.now()
+	}
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO audit_log (at, owner_id, actor, action, ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
+			unix(e.At), sql.NullInt64{Int64: e.OwnerID, Valid: e.OwnerID != 0}, e.Actor, e.Action, e.IP, e.Detail)
+		if err != nil {
+			return fmt.Errorf("db: audit: %w", err)
+		}
+		return nil
+	})
+}
+
+// AuditLog returns up to limit entries, newest first, older than beforeID (0: from the newest).
+func (d *DB) AuditLog(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error) {
+	q := "SELECT id, at, owner_id, actor, action, ip, detail FROM audit_log"
+	args := []any{}
+	if beforeID > 0 {
+		q += " WHERE id < ?"
+		args = append(args, beforeID)
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := d.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at, owner sql.NullInt64
+		if err := rows.Scan(&e.ID, &at, &owner, &e.Actor, &e.Action, &e.IP, &e.Detail); err != nil {
+			return nil, fmt.Errorf("db: scan audit: %w", err)
+		}
+		e.At, e.OwnerID = fromUnix(at), owner.Int64
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

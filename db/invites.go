@@ -1,0 +1,100 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Invite is a one-time enrollment link for a new owner.
+type Invite struct {
+	ID        int64
+	Name      string
+	CreatedBy int64 // 0: from the command line
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}
+
+var (
+	// ErrInviteUsed is returned for a link that already enrolled someone.
+	ErrInviteUsed = errors.New("this invite link has already been used")
+	// ErrInviteExpired is returned for a link past its lifetime.
+	ErrInviteExpired = errors.New("this invite link has expired")
+)
+
+// CreateInvite makes an enrollment link and returns its token, which is not stored.
+func (d *DB) CreateInvite(ctx context.Context, name string, createdBy int64, ttl time.Duration) (string, Invite, error) {
+	token := NewToken(32)
+	now := d.now()
+	inv := Invite{Name: name, CreatedBy: createdBy, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	by := sql.NullInt64{Int64: createdBy, Valid: createdBy != 0}
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO invites (token_hash, name, created_by, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, HashToken(token), name, by, unix(now), unix(inv.ExpiresAt)).Scan(&inv.ID)
+		if err != nil {
+			return fmt.Errorf("db: create invite: %w", err)
+		}
+		return nil
+	})
+	return token, inv, err
+}
+
+// InviteByToken returns a usable invite, or ErrNotFound, ErrInviteUsed or ErrInviteExpired.
+func (d *DB) InviteByToken(ctx context.Context, token string) (Invite, error) {
+	var inv Invite
+	var by, created, expires, used sql.NullInt64
+	err := d.r.QueryRowContext(ctx, `SELECT id, name, created_by, created_at, expires_at, used_at FROM invites
+		WHERE token_hash = ?`, HashToken(token)).Scan(&inv.ID, &inv.Name, &by, &created, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Invite{}, ErrNotFound
+	}
+	if err != nil {
+		return Invite{}, fmt.Errorf("db: invite: %w", err)
+	}
+	inv.CreatedBy = by.Int64
+	inv.CreatedAt, inv.ExpiresAt, inv.UsedAt = fromUnix(created), fromUnix(expires), fromUnix(used)
+	switch {
+	case used.Valid:
+		return inv, ErrInviteUsed
+	case !d.now().Before(inv.ExpiresAt):
+		return inv, ErrInviteExpired
+	}
+	return inv, nil
+}
+
+// EnrollOwner consumes an invite and creates the owner with their first passkey in
+// one transaction: either the invite is spent and the owner can sign in, or nothing
+// changed.
+func (d *DB) EnrollOwner(ctx context.Context, inviteID int64, name string, handle []byte, cred Credential) (Owner, error) {
+	now := d.now()
+	o := Owner{Name: name, Handle: handle, CreatedAt: now}
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var used, expires sql.NullInt64
+		err := tx.QueryRowContext(ctx, "SELECT used_at, expires_at FROM invites WHERE id = ?", inviteID).Scan(&used, &expires)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return fmt.Errorf("db: enroll: %w", err)
+		case used.Valid:
+			return ErrInviteUsed
+		case !now.Before(fromUnix(expires)):
+			return ErrInviteExpired
+		}
+		err = tx.QueryRowContext(ctx, "INSERT INTO owners (name, handle, created_at) VALUES (?, ?, ?) RETURNING id",
+			name, handle, unix(now)).Scan(&o.ID)
+		if err != nil {
+			return fmt.Errorf("db: create owner: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ?", unix(now), o.ID, inviteID); err != nil {
+			return fmt.Errorf("db: spend invite: %w", err)
+		}
+		cred.OwnerID = o.ID
+		var credID int64
+		return insertCredential(ctx, tx, cred, now, &credID)
+	})
+	return o, err
+}

@@ -1,0 +1,197 @@
+package db
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Session is a signed-in browser.
+type Session struct {
+	ID         int64
+	PublicID   string
+	OwnerID    int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ReauthAt   time.Time
+	UserAgent  string
+	IP         string
+}
+
+// SessionLimits are the idle and absolute lifetimes of a session.
+type SessionLimits struct {
+	Idle     time.Duration
+	Absolute time.Duration
+}
+
+const sessionCols = "id, public_id, owner_id, created_at, last_seen_at, reauth_at, user_agent, ip"
+
+func scanSession(row interface{ Scan(...any) error }) (Session, error) {
+	var s Session
+	var created, seen, reauth sql.NullInt64
+	err := row.Scan(&s.ID, &s.PublicID, &s.OwnerID, &created, &seen, &reauth, &s.UserAgent, &s.IP)
+	s.CreatedAt, s.LastSeenAt, s.ReauthAt = fromUnix(created), fromUnix(seen), fromUnix(reauth)
+	return s, err
+}
+
+// CreateSession signs an owner in, right after a passkey assertion, and returns the
+// cookie value "public_id.secret". Only a hash of the secret is stored.
+func (d *DB) CreateSession(ctx context.Context, ownerID int64, userAgent, ip string) (string, Session, error) {
+	publicID, secret := NewToken(12), NewToken(32)
+	now := d.now()
+	var s Session
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		s, err = scanSession(tx.QueryRowContext(ctx, `INSERT INTO sessions (public_id, secret_hash, owner_id, created_at,
+			last_seen_at, reauth_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
+			publicID, HashToken(secret), ownerID, unix(now), unix(now), unix(now), truncate(userAgent, 300), ip))
+		if err != nil {
+			return fmt.Errorf("db: create session: %w", err)
+		}
+		return nil
+	})
+	return publicID + "." + secret, s, err
+}
+
+// ErrSessionExpired is returned for a session past its idle or absolute lifetime.
+var ErrSessionExpired = errors.New("session expired")
+
+// sessionTouchEvery bounds how often a busy session writes its last-seen time:
+// reading a page should not cost a write each time.
+const sessionTouchEvery = time.Minute
+
+// SessionByCookie checks a cookie value and returns its live session. Expired
+// sessions are deleted. ErrNotFound means the cookie is unknown or forged.
+func (d *DB) SessionByCookie(ctx context.Context, cookie string, lim SessionLimits) (Session, error) {
+	publicID, secret, ok := strings.Cut(cookie, ".")
+	if !ok || publicID == "" || secret == "" || len(cookie) > 200 {
+		return Session{}, ErrNotFound
+	}
+	var hash []byte
+	var s Session
+	var created, seen, reauth sql.NullInt64
+	err := d.r.QueryRowContext(ctx, "SELECT "+sessionCols+", secret_hash FROM sessions WHERE public_id = ?", publicID).
+		Scan(&s.ID, &s.PublicID, &s.OwnerID, &created, &seen, &reauth, &s.UserAgent, &s.IP, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("db: session: %w", err)
+	}
+	s.CreatedAt, s.LastSeenAt, s.ReauthAt = fromUnix(created), fromUnix(seen), fromUnix(reauth)
+	if subtle.ConstantTimeCompare(hash, HashToken(secret)) != 1 {
+		return Session{}, ErrNotFound
+	}
+	now := d.now()
+	if now.Sub(s.LastSeenAt) > lim.Idle || now.Sub(s.CreatedAt) > lim.Absolute {
+		if err := d.DeleteSession(ctx, s.ID); err != nil {
+			return Session{}, err
+		}
+		return Session{}, ErrSessionExpired
+	}
+	if now.Sub(s.LastSeenAt) >= sessionTouchEvery {
+		err := d.tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", unix(now), s.ID)
+			return err
+		})
+		if err != nil {
+			return Session{}, fmt.Errorf("db: touch session: %w", err)
+		}
+		s.LastSeenAt = now.Truncate(time.Second)
+	}
+	return s, nil
+}
+
+// MarkReauth records a fresh passkey assertion in a session, which sensitive
+// actions require.
+func (d *DB) MarkReauth(ctx context.Context, sessionID int64) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE sessions SET reauth_at = ? WHERE id = ?", unix(d.now()), sessionID); err != nil {
+			return fmt.Errorf("db: mark reauth: %w", err)
+		}
+		return nil
+	})
+}
+
+// Sessions lists an owner's sessions, most recently seen first.
+func (d *DB) Sessions(ctx context.Context, ownerID int64) ([]Session, error) {
+	rows, err := d.r.QueryContext(ctx, "SELECT "+sessionCols+" FROM sessions WHERE owner_id = ? ORDER BY last_seen_at DESC, id DESC", ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: scan session: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSession signs one session out.
+func (d *DB) DeleteSession(ctx context.Context, id int64) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id); err != nil {
+			return fmt.Errorf("db: delete session: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteOwnerSession signs out one of an owner's own sessions.
+func (d *DB) DeleteOwnerSession(ctx context.Context, ownerID, id int64) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ? AND owner_id = ?", id, ownerID)
+		if err != nil {
+			return fmt.Errorf("db: delete session: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
+// DeleteOtherSessions signs out every session of an owner but keep, and says how many.
+func (d *DB) DeleteOtherSessions(ctx context.Context, ownerID, keep int64) (int, error) {
+	var n int64
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE owner_id = ? AND id != ?", ownerID, keep)
+		if err != nil {
+			return fmt.Errorf("db: delete other sessions: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+// PruneSessions deletes sessions past their lifetimes.
+func (d *DB) PruneSessions(ctx context.Context, lim SessionLimits) (int, error) {
+	now := d.now()
+	var n int64
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?",
+			unix(now.Add(-lim.Idle)), unix(now.Add(-lim.Absolute)))
+		if err != nil {
+			return fmt.Errorf("db: prune sessions: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
