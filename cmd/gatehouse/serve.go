@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlagSet("serve", &c, stderr)
+	fs.serveFlags(&c)
+	if err := fs.parse(&c, args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+
+	store, err := db.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	srv, err := web.New(web.Config{
+		PublicURL: c.PublicURL, TrustedProxies: c.TrustedProxies, SessionIdle: c.SessionIdle,
+		SessionAbsolute: c.SessionMax, InviteTTL: c.InviteTTL, Version: version,
+	}, store, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	if err := firstRunInvite(ctx, store, c, stdout); err != nil {
+		ln.Close()
+		return err
+	}
+	hs := srv.HTTPServer(c.Addr)
+	log.Info("gatehouse listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", c.PublicURL.String()),
+		slog.String("db", c.DB), slog.String("version", version))
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	go store.PruneLoop(ctx, db.SessionLimits{Idle: c.SessionIdle, Absolute: c.SessionMax}, log)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// firstRunInvite prints an enrollment link when nobody can sign in yet, so the
+// first owner needs nothing but the terminal they started Gatehouse from.
+func firstRunInvite(ctx context.Context, store *db.DB, c config, stdout io.Writer) error {
+	n, err := store.CountOwners(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	token, _, err := store.CreateInvite(ctx, "", 0, c.InviteTTL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nNo owner yet. Open this link in your browser to create the first owner's passkey\n"+
+		"(it works once and expires in %s):\n\n    %s/enroll/%s\n\n", c.InviteTTL, c.PublicURL, token)
+	return nil
+}

@@ -1,0 +1,25 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/views"
+)
+
+func (s *Server) home(c echo.Context) error {
+	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome)}))
+}
+
+func (s *Server) locksPage(c echo.Context) error {
+	return render(c, http.StatusOK, views.Locks(s.page(c, "Locks", views.SectionLocks)))
+}
+
+func (s *Server) guestsPage(c echo.Context) error {
+	return render(c, http.StatusOK, views.Guests(s.page(c, "Guests & codes", views.SectionGuests)))
+}
+
+func (s *Server) timelinePage(c echo.Context) error {
+	return render(c, http.StatusOK, views.Timeline(s.page(c, "Timeline", views.SectionTimeline)))
+}

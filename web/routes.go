@@ -1,0 +1,61 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/gatehouse/gatehouse/static"
+)
+
+// routes is the one table of every route, grouped by who may call it.
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(s.cfg.TrustedProxies)
+	e.HTTPErrorHandler = s.handleError
+
+	e.Use(s.logRequests)
+	e.Use(s.recoverPanics)
+	e.Use(s.securityHeaders)
+	e.Use(middleware.BodyLimit("64K"))
+	e.Use(s.crossOriginProtection)
+	e.Use(s.loadSession)
+
+	// Public.
+	e.GET("/healthz", s.healthz)
+	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/signin", s.signInPage)
+	e.POST("/signin/begin", s.signInBegin)
+	e.POST("/signin/finish", s.signInFinish)
+	e.GET("/enroll/:token", s.enrollPage)
+	e.POST("/enroll/:token/begin", s.enrollBegin)
+	e.POST("/enroll/:token/finish", s.enrollFinish)
+
+	// Signed-in owner.
+	o := e.Group("", s.requireOwner)
+	o.GET("/", s.home)
+	o.GET("/locks", s.locksPage)
+	o.GET("/guests", s.guestsPage)
+	o.GET("/timeline", s.timelinePage)
+	o.POST("/signout", s.signOut)
+	o.POST("/reauth/begin", s.reauthBegin)
+	o.POST("/reauth/finish", s.reauthFinish)
+
+	o.GET("/settings", s.settingsRedirect)
+	o.GET("/settings/passkeys", s.passkeysPage)
+	o.POST("/settings/passkeys/add/begin", s.addPasskeyBegin, s.requireFresh)
+	o.POST("/settings/passkeys/add/finish", s.addPasskeyFinish, s.requireFresh)
+	o.POST("/settings/passkeys/:id/rename", s.renamePasskey)
+	o.POST("/settings/passkeys/:id/delete", s.removePasskey, s.requireFresh)
+
+	o.GET("/settings/owners", s.ownersPage)
+	o.POST("/settings/owners/invite", s.inviteOwner, s.requireFresh)
+	o.POST("/settings/owners/:id/delete", s.removeOwner, s.requireFresh)
+
+	o.GET("/settings/sessions", s.sessionsPage)
+	o.POST("/settings/sessions/:id/delete", s.removeSession)
+	o.POST("/settings/sessions/delete-others", s.removeOtherSessions)
+
+	o.GET("/settings/activity", s.activityPage)
+	return e
+}

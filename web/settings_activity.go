@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+// auditWords says what each audit action means, for people.
+var auditWords = map[string]string{
+	db.AuditSignIn:          "Signed in",
+	db.AuditSignInFailed:    "Failed sign-in",
+	db.AuditSignCountBad:    "Passkey refused: possible copy",
+	db.AuditSignOut:         "Signed out",
+	db.AuditPasskeyAdded:    "Passkey added",
+	db.AuditPasskeyRenamed:  "Passkey renamed",
+	db.AuditPasskeyRemoved:  "Passkey removed",
+	db.AuditInviteCreated:   "Invite created",
+	db.AuditInviteUsed:      "Invite used",
+	db.AuditOwnerRemoved:    "Owner removed",
+	db.AuditSessionsRevoked: "Sessions signed out",
+}
+
+var auditAlerts = map[string]bool{db.AuditSignInFailed: true, db.AuditSignCountBad: true}
+
+const activityPageSize = 50
+
+func (s *Server) activityPage(c echo.Context) error {
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64) // garbage means "from the newest"
+	entries, err := s.db.AuditLog(c.Request().Context(), max(before, 0), activityPageSize)
+	if err != nil {
+		return err
+	}
+	p := views.ActivityPage{Page: s.page(c, "Activity", views.SectionSettings)}
+	for _, e := range entries {
+		what, ok := auditWords[e.Action]
+		if !ok {
+			what = e.Action
+		}
+		actor := e.Actor
+		if actor == "" {
+			actor = "—"
+		}
+		p.Rows = append(p.Rows, views.ActivityRow{When: views.When(e.At), Actor: actor, What: what, IP: e.IP,
+			Detail: e.Detail, Alert: auditAlerts[e.Action]})
+	}
+	if len(entries) == activityPageSize {
+		p.NextHref = "/settings/activity?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.ActivityRows(p))
+	}
+	return render(c, http.StatusOK, views.Activity(p))
+}

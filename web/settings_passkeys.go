@@ -1,0 +1,178 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+func (s *Server) settingsRedirect(c echo.Context) error { return redirect(c, "/settings/passkeys") }
+
+func (s *Server) page(c echo.Context, title string, section views.Section) views.Page {
+	a, _ := currentAuth(c)
+	return views.Page{Title: title, Section: section, Owner: a.owner.Name}
+}
+
+func (s *Server) fresh(a auth) views.Fresh {
+	if !s.isFresh(a) {
+		return views.Fresh{}
+	}
+	return views.Fresh{OK: true, Until: a.session.ReauthAt.Add(FreshFor).Local().Format("15:04")}
+}
+
+// passkeysView builds Settings → Passkeys; status and edit carry a form's outcome.
+func (s *Server) passkeysView(c echo.Context, edit int64, editErr string) (views.PasskeysPage, error) {
+	a, _ := currentAuth(c)
+	creds, err := s.db.Credentials(c.Request().Context(), a.owner.ID)
+	if err != nil {
+		return views.PasskeysPage{}, err
+	}
+	p := views.PasskeysPage{Page: s.page(c, "Passkeys", views.SectionSettings), Fresh: s.fresh(a)}
+	now := s.db.Now()
+	for _, k := range creds {
+		row := views.PasskeyRow{ID: k.ID, Nickname: k.Nickname, Created: views.When(k.CreatedAt),
+			LastUsed: views.Ago(now, k.LastUsedAt), Synced: k.BackupEligible && k.BackupState,
+			Authenticator: authenticatorName(k.AAGUID)}
+		if k.ID == edit {
+			row.NameError = editErr
+		}
+		p.Passkeys = append(p.Passkeys, row)
+	}
+	switch c.QueryParam("done") {
+	case "added":
+		p.Flash = "Passkey added."
+	case "removed":
+		p.Flash = "Passkey removed."
+	case "renamed":
+		p.Flash = "Passkey renamed."
+	}
+	return p, nil
+}
+
+func (s *Server) passkeysPage(c echo.Context) error {
+	p, err := s.passkeysView(c, 0, "")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.Passkeys(p))
+}
+
+type addPasskeyForm struct {
+	Nickname string `json:"nickname"`
+}
+
+func (s *Server) addPasskeyBegin(c echo.Context) error {
+	a, _ := currentAuth(c)
+	var f addPasskeyForm
+	if err := bindJSON(c, &f); err != nil {
+		return err
+	}
+	nickname, msg := validName(f.Nickname, "a name for the passkey")
+	if msg != "" {
+		return &appError{Status: http.StatusUnprocessableEntity, Message: msg, Field: "nickname"}
+	}
+	u, err := s.loadWAUser(c, a.owner)
+	if err != nil {
+		return err
+	}
+	// excludeCredentials stops a device that already holds one of this owner's
+	// passkeys from making a second.
+	options, session, err := s.wa.BeginRegistration(u,
+		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementRequired),
+		webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
+		webauthn.WithExclusions(webauthn.Credentials(u.WebAuthnCredentials()).CredentialDescriptors()))
+	if err != nil {
+		return err
+	}
+	return s.beginCeremony(c, db.Challenge{Kind: "add", OwnerID: a.owner.ID, Name: nickname}, session, options)
+}
+
+func (s *Server) addPasskeyFinish(c echo.Context) error {
+	a, _ := currentAuth(c)
+	ch, session, err := s.takeCeremony(c, "add")
+	if err != nil {
+		return err
+	}
+	if ch.OwnerID != a.owner.ID {
+		return errCeremonyGone
+	}
+	u, err := s.loadWAUser(c, a.owner)
+	if err != nil {
+		return err
+	}
+	cred, err := s.wa.FinishRegistration(u, session, c.Request())
+	if err != nil {
+		return ceremonyFailed(err)
+	}
+	k := dbCredential(cred, ch.Name)
+	k.OwnerID = a.owner.ID
+	if _, err := s.db.AddCredential(c.Request().Context(), k); err != nil {
+		return err
+	}
+	s.audit(c, a.owner, db.AuditPasskeyAdded, "passkey “"+ch.Name+"”")
+	return c.JSON(http.StatusOK, map[string]string{"redirect": "/settings/passkeys?done=added"})
+}
+
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+func (s *Server) renamePasskey(c echo.Context) error {
+	a, _ := currentAuth(c)
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	nickname, msg := validName(c.FormValue("nickname"), "a name for the passkey")
+	if msg != "" {
+		p, err := s.passkeysView(c, id, msg)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, views.Passkeys(p))
+	}
+	err = s.db.RenameCredential(c.Request().Context(), a.owner.ID, id, nickname)
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, a.owner, db.AuditPasskeyRenamed, "now “"+nickname+"”")
+	return redirect(c, "/settings/passkeys?done=renamed")
+}
+
+func (s *Server) removePasskey(c echo.Context) error {
+	a, _ := currentAuth(c)
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	nickname, err := s.db.RemoveCredential(c.Request().Context(), a.owner.ID, id)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return echo.ErrNotFound
+	case errors.Is(err, db.ErrLastCredential):
+		p, err := s.passkeysView(c, 0, "")
+		if err != nil {
+			return err
+		}
+		p.Error = "This is your only passkey, so it cannot be removed: you could no longer sign in. Add another passkey first."
+		return render(c, http.StatusConflict, views.Passkeys(p))
+	case err != nil:
+		return err
+	}
+	s.audit(c, a.owner, db.AuditPasskeyRemoved, "passkey “"+nickname+"”")
+	return redirect(c, "/settings/passkeys?done=removed")
+}
