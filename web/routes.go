@@ -32,7 +32,7 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/enroll/:token/finish", s.enrollFinish)
 
 	// Signed-in owner.
-	o := e.Group("", s.requireOwner)
+	o := guarded{e, []echo.MiddlewareFunc{s.requireOwner}}
 	o.GET("/", s.home)
 	o.GET("/locks", s.locksPage)
 	o.GET("/guests", s.guestsPage)
@@ -58,4 +58,19 @@ func (s *Server) routes() *echo.Echo {
 
 	o.GET("/settings/activity", s.activityPage)
 	return e
+}
+
+// guarded registers routes behind middleware. Unlike an Echo group with
+// middleware, it adds no catch-all route, so unknown paths stay 404 for everyone.
+type guarded struct {
+	e  *echo.Echo
+	mw []echo.MiddlewareFunc
+}
+
+func (g guarded) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.e.GET(path, h, append(g.mw, mw...)...)
+}
+
+func (g guarded) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	g.e.POST(path, h, append(g.mw, mw...)...)
 }

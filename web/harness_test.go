@@ -1,0 +1,218 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/web/webauthntest"
+)
+
+const testOrigin = "http://localhost:8080"
+
+// clock is a settable time source shared by the store and the test.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// testApp is a Gatehouse on a real SQLite file behind a real HTTP server.
+type testApp struct {
+	t     *testing.T
+	db    *db.DB
+	srv   *Server
+	ts    *httptest.Server
+	clock *clock
+	logs  *bytes.Buffer
+}
+
+func newTestApp(t *testing.T, publicURL string) *testApp {
+	t.Helper()
+	clk := &clock{now: time.Now()}
+	store := dbtest.New(t, db.WithClock(clk.Now))
+	u, _ := url.Parse(publicURL)
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	srv, err := New(Config{PublicURL: u, SessionIdle: 12 * time.Hour, SessionAbsolute: 30 * 24 * time.Hour,
+		InviteTTL: 24 * time.Hour}, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.w.Write(p) }
+
+// client is one browser: a cookie jar, and headers a same-origin fetch would send.
+type client struct {
+	app  *testApp
+	http *http.Client
+}
+
+func (a *testApp) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{app: a, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+func (c *client) do(method, path string, body io.Reader, header map[string]string) response {
+	c.app.t.Helper()
+	req, err := http.NewRequest(method, c.app.ts.URL+path, body)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Origin", testOrigin)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func (c *client) get(path string) response { return c.do(http.MethodGet, path, nil, nil) }
+
+func (c *client) postForm(path string, form url.Values) response {
+	return c.do(http.MethodPost, path, strings.NewReader(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+}
+
+func (c *client) postJSON(path string, body any) response {
+	var b []byte
+	switch v := body.(type) {
+	case []byte:
+		b = v
+	default:
+		b, _ = json.Marshal(v)
+	}
+	return c.do(http.MethodPost, path, bytes.NewReader(b),
+		map[string]string{"Content-Type": "application/json", "X-Requested-With": "fetch"})
+}
+
+// invite makes an enrollment token straight in the store, as `gatehouse invite` does.
+func (a *testApp) invite(name string) string {
+	a.t.Helper()
+	token, _, err := a.db.CreateInvite(context.Background(), name, 0, 24*time.Hour)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return token
+}
+
+// enroll runs the whole enrollment ceremony with a software authenticator and
+// leaves the client signed in.
+func (c *client) enroll(auth *webauthntest.Authenticator, token, name string) {
+	c.app.t.Helper()
+	res := c.postJSON("/enroll/"+token+"/begin", map[string]string{"name": name})
+	if res.Status != http.StatusOK {
+		c.app.t.Fatalf("enroll begin: got %d %s, want 200", res.Status, res.Body)
+	}
+	cred, err := auth.Create([]byte(res.Body))
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	res = c.postJSON("/enroll/"+token+"/finish", cred)
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `"redirect"`) {
+		c.app.t.Fatalf("enroll finish: got %d %s, want 200 with redirect", res.Status, res.Body)
+	}
+}
+
+// signIn runs a discoverable login and returns the finish response.
+func (c *client) signIn(auth *webauthntest.Authenticator) response {
+	c.app.t.Helper()
+	res := c.postJSON("/signin/begin", nil)
+	if res.Status != http.StatusOK {
+		c.app.t.Fatalf("signin begin: got %d %s, want 200", res.Status, res.Body)
+	}
+	assertion, err := auth.Get([]byte(res.Body))
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	return c.postJSON("/signin/finish", assertion)
+}
+
+// newOwner enrolls an owner and returns a signed-in client and its authenticator.
+func (a *testApp) newOwner(name string) (*client, *webauthntest.Authenticator) {
+	c := a.client()
+	auth := webauthntest.New(testOrigin)
+	c.enroll(auth, a.invite(""), name)
+	return c, auth
+}
+
+func (a *testApp) count(table string) int {
+	a.t.Helper()
+	var n int
+	var err error
+	switch table {
+	case "owners":
+		n, err = a.db.CountOwners(context.Background())
+	default:
+		a.t.Fatalf("count %s: unknown table", table)
+	}
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
+
+func (a *testApp) auditActions() []string {
+	a.t.Helper()
+	entries, err := a.db.AuditLog(context.Background(), 0, 1000)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
