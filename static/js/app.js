@@ -11,8 +11,6 @@
  *   failed htmx requests
  *       show a .flash-error at the top of <main>: the server's message if it sent a
  *       short text/plain body, else a generic sentence with the status
- *   <meta name="csrf-token" content="...">
- *       if present, sent with every htmx request as the X-CSRF-Token header
  */
 (function () {
 	"use strict";
@@ -151,12 +149,5 @@
 
 	document.addEventListener("htmx:sendError", function () {
 		showError(messages.network);
-	});
-
-	document.addEventListener("htmx:configRequest", function (event) {
-		var csrf = document.querySelector('meta[name="csrf-token"]');
-		if (csrf) {
-			event.detail.headers["X-CSRF-Token"] = csrf.content;
-		}
 	});
 })();

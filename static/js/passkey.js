@@ -6,9 +6,14 @@
  *   <button type="submit" data-passkey="create" (or "get")
  *           data-begin="/url" data-finish="/url"
  *           data-form="form-id"      optional: the form's fields are sent to data-begin
- *           data-status="status-id"  optional: default is the first .passkey-status
+ *           data-status="status-id"  optional: default is the nearest .passkey-status
+ *                                    (the first one inside the closest ancestor
+ *                                    that has one)
  *           data-reload>             optional: reload after an {"ok": true} finish
  *   <div class="passkey-status" role="status" aria-live="polite"></div>
+ *
+ *   Submitting the data-form form (Enter in its field) runs the button's ceremony
+ *   instead of sending the form.
  *
  *   Passkey autofill on the sign-in page:
  *   <form data-passkey-autofill data-begin="/url" data-finish="/url">
@@ -20,9 +25,6 @@
  *     -> 4xx/5xx {"error": "readable message", "field"?: "name"}
  *   POST data-finish  the credential, in the WebAuthn JSON form
  *     -> {"redirect": "/path"} | {"ok": true, "message": "..."} | {"error": "..."}
- *
- * If <meta name="csrf-token" content="..."> is present, its value is sent as the
- * X-CSRF-Token header.
  */
 (function () {
 	"use strict";
@@ -65,22 +67,16 @@
 	// ---------- Talking to the server ----------
 
 	async function post(url, body, signal) {
-		var headers = {
-			"Content-Type": "application/json",
-			"Accept": "application/json",
-			"X-Requested-With": "fetch"
-		};
-		var csrf = document.querySelector('meta[name="csrf-token"]');
-		if (csrf) {
-			headers["X-CSRF-Token"] = csrf.content;
-		}
-
 		var res;
 		try {
 			res = await fetch(url, {
 				method: "POST",
 				credentials: "same-origin",
-				headers: headers,
+				headers: {
+					"Content-Type": "application/json",
+					"Accept": "application/json",
+					"X-Requested-With": "fetch"
+				},
 				body: JSON.stringify(body),
 				signal: signal
 			});
@@ -206,9 +202,15 @@
 		return "";
 	}
 
+	// statusFor finds where to write about el's ceremony: data-status, else the
+	// nearest .passkey-status, so that two passkey buttons on one page each talk
+	// in their own area.
 	function statusFor(el) {
 		var id = el.getAttribute("data-status");
-		var status = id ? document.getElementById(id) : document.querySelector(".passkey-status");
+		var status = id ? document.getElementById(id) : null;
+		for (var node = el.parentElement; !status && node; node = node.parentElement) {
+			status = node.querySelector(".passkey-status");
+		}
 		if (!status) {
 			// A template without a status area must still not fail silently.
 			status = document.createElement("p");
@@ -396,16 +398,28 @@
 		}
 	}
 
+	function start(el, event) {
+		event.preventDefault();
+		if (el.getAttribute("aria-busy") !== "true") {
+			run(el);
+		}
+	}
+
 	function init() {
 		// Delegated, so buttons in content swapped in by htmx work too.
 		document.addEventListener("click", function (event) {
 			var el = event.target.closest("[data-passkey]");
-			if (!el) {
-				return;
+			if (el) {
+				start(el, event);
 			}
-			event.preventDefault();
-			if (el.getAttribute("aria-busy") !== "true") {
-				run(el);
+		});
+		// Enter in a one-field form submits it even without a submit button; for a
+		// passkey form that must start the ceremony, not send the form.
+		document.addEventListener("submit", function (event) {
+			var form = event.target;
+			var el = form.id && document.querySelector('[data-passkey][data-form="' + CSS.escape(form.id) + '"]');
+			if (el) {
+				start(el, event);
 			}
 		});
 		startAutofill();
