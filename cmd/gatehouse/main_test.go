@@ -98,6 +98,10 @@ func TestServeInviteBackup(t *testing.T) {
 	res.Body.Close()
 
 	var out bytes.Buffer
+	if err := run(context.Background(), []string{"healthcheck", "--addr", addr}, &out, &bytes.Buffer{}); err != nil {
+		t.Errorf("healthcheck against the running server: %v", err)
+	}
+	out.Reset()
 	if err := run(context.Background(), []string{"invite", "--db", dbPath, "--name", "Ben"}, &out, &bytes.Buffer{}); err != nil {
 		t.Fatalf("invite while serving: %v", err)
 	}

@@ -17,6 +17,7 @@ Usage:
   gatehouse serve   [flags]          run the web dashboard (the default)
   gatehouse invite  --name NAME      print a one-time enrollment link for a new owner
   gatehouse backup  FILE             write a verified snapshot of the live database to FILE
+  gatehouse healthcheck              exit 0 when the local server answers /healthz (for containers)
   gatehouse version                  print the version
 
 Run "gatehouse COMMAND -h" for a command's flags. Every flag can also be set with a
@@ -38,6 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = invite(ctx, args, stdout, stderr)
 	case "backup":
 		err = backup(ctx, args, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 	case "help", "-h", "--help":
