@@ -9,6 +9,7 @@ package db
 
 import (
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -21,10 +22,12 @@ import (
 
 // DB holds the write connection and the read pool.
 type DB struct {
-	path string
-	w    *sql.DB
-	r    *sql.DB
-	now  func() time.Time
+	path    string
+	w       *sql.DB
+	r       *sql.DB
+	now     func() time.Time
+	aead    cipher.AEAD // seals PINs and API keys; nil without WithKey
+	aeadErr error
 }
 
 // ErrNotFound is returned when a row asked for does not exist.

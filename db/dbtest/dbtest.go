@@ -3,6 +3,7 @@ package dbtest
 
 import (
 	"context"
+	"crypto/rand"
 	"path/filepath"
 	"testing"
 
@@ -12,6 +13,9 @@ import (
 // New opens a fresh database file under t.TempDir() and closes it when the test ends.
 func New(t testing.TB, opts ...db.Option) *db.DB {
 	t.Helper()
+	key := make([]byte, db.KeySize)
+	rand.Read(key)
+	opts = append([]db.Option{db.WithKey(key)}, opts...)
 	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "gatehouse.db"), opts...)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
