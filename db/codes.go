@@ -325,3 +325,14 @@ func (d *DB) Attempts(ctx context.Context, codeID int64, limit int) ([]Attempt, 
 	}
 	return out, rows.Err()
 }
+
+// OverdueAfter is how long a code may stay on a lock past its leave-by time before
+// it raises an alert.
+const OverdueAfter = 2 * time.Minute
+
+// Overdue reports whether the code should have left its lock over two minutes ago
+// but the lock has not confirmed it gone.
+func (c AccessCode) Overdue(now time.Time) bool {
+	lb := c.LeaveBy()
+	return !lb.IsZero() && c.Status != StatusRemoved && c.Status != StatusScheduled && now.Sub(lb) > OverdueAfter
+}
