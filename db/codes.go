@@ -334,5 +334,5 @@ const OverdueAfter = 2 * time.Minute
 // but the lock has not confirmed it gone.
 func (c AccessCode) Overdue(now time.Time) bool {
 	lb := c.LeaveBy()
-	return !lb.IsZero() && c.Status != StatusRemoved && c.Status != StatusScheduled && now.Sub(lb) > OverdueAfter
+	return !lb.IsZero() && (c.Status == StatusSetting || c.Status == StatusOnLock || c.Status == StatusRemoving) && now.Sub(lb) > OverdueAfter
 }
