@@ -32,6 +32,15 @@ const (
 	AuditInviteUsed      = "invite_used"
 	AuditOwnerRemoved    = "owner_removed"
 	AuditSessionsRevoked = "sessions_revoked"
+
+	AuditConnectionAdded   = "connection_added"
+	AuditConnectionRemoved = "connection_removed"
+	AuditLockAdded         = "lock_added"
+	AuditLockChanged       = "lock_changed"
+	AuditCodeCreated       = "code_created"
+	AuditCodeRevoked       = "code_revoked"
+	AuditCodeRetried       = "code_retried"
+	AuditUnmanagedRemoved  = "unmanaged_code_removal"
 )
 
 // Audit appends an entry; At defaults to now.

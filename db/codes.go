@@ -336,3 +336,40 @@ func (c AccessCode) Overdue(now time.Time) bool {
 	lb := c.LeaveBy()
 	return !lb.IsZero() && (c.Status == StatusSetting || c.Status == StatusOnLock || c.Status == StatusRemoving) && now.Sub(lb) > OverdueAfter
 }
+
+// CodeCounts is how many of a lock's codes are in each status, plus how many
+// should have left but have not (overdue).
+type CodeCounts struct {
+	ByStatus map[string]int
+	Overdue  int
+}
+
+// AllCodeCounts counts codes per lock for the Locks page in one query.
+func (d *DB) AllCodeCounts(ctx context.Context) (map[int64]CodeCounts, error) {
+	now := d.now()
+	rows, err := d.r.QueryContext(ctx, `SELECT lock_id, status, COUNT(*),
+		SUM(CASE WHEN status IN ('setting', 'on_lock', 'removing')
+			AND MIN(COALESCE(revoked_at, ends_at), COALESCE(ends_at, revoked_at)) < ? THEN 1 ELSE 0 END)
+		FROM access_codes WHERE status != 'removed' GROUP BY lock_id, status`, unix(now.Add(-OverdueAfter)))
+	if err != nil {
+		return nil, fmt.Errorf("db: code counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]CodeCounts{}
+	for rows.Next() {
+		var lockID int64
+		var status string
+		var n, overdue int
+		if err := rows.Scan(&lockID, &status, &n, &overdue); err != nil {
+			return nil, err
+		}
+		c, ok := out[lockID]
+		if !ok {
+			c = CodeCounts{ByStatus: map[string]int{}}
+		}
+		c.ByStatus[status] = n
+		c.Overdue += overdue
+		out[lockID] = c
+	}
+	return out, rows.Err()
+}

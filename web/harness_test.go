@@ -53,7 +53,7 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
 	srv, err := New(Config{PublicURL: u, SessionIdle: 12 * time.Hour, SessionAbsolute: 30 * 24 * time.Hour,
-		InviteTTL: 24 * time.Hour}, store, log)
+		InviteTTL: 24 * time.Hour}, store, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

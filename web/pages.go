@@ -12,10 +12,6 @@ func (s *Server) home(c echo.Context) error {
 	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome)}))
 }
 
-func (s *Server) locksPage(c echo.Context) error {
-	return render(c, http.StatusOK, views.Locks(s.page(c, "Locks", views.SectionLocks)))
-}
-
 func (s *Server) guestsPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.Guests(s.page(c, "Guests & codes", views.SectionGuests)))
 }

@@ -35,6 +35,16 @@ func (s *Server) routes() *echo.Echo {
 	o := guarded{e, []echo.MiddlewareFunc{s.requireOwner}}
 	o.GET("/", s.home)
 	o.GET("/locks", s.locksPage)
+	o.POST("/locks/sim", s.addSimLock)
+	o.GET("/locks/:id", s.lockPage)
+	o.GET("/locks/:id/live", s.lockLive)
+	o.POST("/locks/:id/settings", s.saveLockSettings)
+	o.POST("/locks/:id/codes", s.addCode)
+	o.POST("/locks/:id/codes/:code/revoke", s.revokeCode)
+	o.POST("/locks/:id/codes/:code/retry", s.retryCode)
+	o.POST("/locks/:id/unmanaged/:code/remove", s.removeUnmanaged)
+	o.POST("/locks/:id/sim/keypad", s.simKeypad)
+	o.POST("/locks/:id/sim/:action", s.simSwitch)
 	o.GET("/guests", s.guestsPage)
 	o.GET("/timeline", s.timelinePage)
 	o.POST("/signout", s.signOut)
@@ -51,6 +61,10 @@ func (s *Server) routes() *echo.Echo {
 	o.GET("/settings/owners", s.ownersPage)
 	o.POST("/settings/owners/invite", s.inviteOwner, s.requireFresh)
 	o.POST("/settings/owners/:id/delete", s.removeOwner, s.requireFresh)
+
+	o.GET("/settings/connections", s.connectionsPage)
+	o.POST("/settings/connections/seam", s.addSeam)
+	o.POST("/settings/connections/:id/delete", s.removeConnection)
 
 	o.GET("/settings/sessions", s.sessionsPage)
 	o.POST("/settings/sessions/:id/delete", s.removeSession)

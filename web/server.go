@@ -22,11 +22,12 @@ type Server struct {
 	wa     *webauthn.WebAuthn
 	log    *slog.Logger
 	limits *limits
+	locks  LockSide
 	echo   *echo.Echo
 }
 
 // New builds the server and its routes.
-func New(cfg Config, store *db.DB, log *slog.Logger) (*Server, error) {
+func New(cfg Config, store *db.DB, locks LockSide, log *slog.Logger) (*Server, error) {
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID:          cfg.PublicURL.Hostname(),
 		RPDisplayName: "Gatehouse",
@@ -45,7 +46,7 @@ func New(cfg Config, store *db.DB, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: webauthn: %w", err)
 	}
-	s := &Server{cfg: cfg, db: store, wa: wa, log: log, limits: newLimits()}
+	s := &Server{cfg: cfg, db: store, wa: wa, log: log, limits: newLimits(), locks: locks}
 	s.echo = s.routes()
 	return s, nil
 }

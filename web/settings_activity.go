@@ -23,6 +23,15 @@ var auditWords = map[string]string{
 	db.AuditInviteUsed:      "Invite used",
 	db.AuditOwnerRemoved:    "Owner removed",
 	db.AuditSessionsRevoked: "Sessions signed out",
+
+	db.AuditConnectionAdded:   "Connection added",
+	db.AuditConnectionRemoved: "Connection removed",
+	db.AuditLockAdded:         "Lock added",
+	db.AuditLockChanged:       "Lock settings changed",
+	db.AuditCodeCreated:       "Code created",
+	db.AuditCodeRevoked:       "Code revoked",
+	db.AuditCodeRetried:       "Code retried",
+	db.AuditUnmanagedRemoved:  "Unknown code removal requested",
 }
 
 var auditAlerts = map[string]bool{db.AuditSignInFailed: true, db.AuditSignCountBad: true}

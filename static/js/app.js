@@ -11,6 +11,9 @@
  *   failed htmx requests
  *       show a .flash-error at the top of <main>: the server's message if it sent a
  *       short text/plain body, else a generic sentence with the status
+ *   <nav class="site-nav"> with a link aria-current="page"
+ *       on phones, where the nav scrolls sideways, the current link is scrolled into
+ *       view, so that e.g. Settings is not hidden past the edge while you are in it
  */
 (function () {
 	"use strict";
@@ -112,6 +115,35 @@
 	document.addEventListener("submit", function (event) {
 		confirmOrStop(event, event.target.closest("form[data-confirm]"));
 	}, true);
+
+	// ---------- Current section in a sideways-scrolling nav ----------
+
+	function showCurrentNavItem() {
+		var nav = document.querySelector(".site-nav");
+		var current = nav && nav.querySelector('[aria-current="page"]');
+		if (!current || nav.scrollWidth <= nav.clientWidth) {
+			return;
+		}
+		// scrollLeft, not scrollIntoView: that could also scroll the page itself.
+		var n = nav.getBoundingClientRect();
+		var c = current.getBoundingClientRect();
+		nav.scrollLeft += c.left - n.left - (n.width - c.width) / 2;
+	}
+
+	if (document.readyState === "loading") {
+		document.addEventListener("DOMContentLoaded", showCurrentNavItem);
+	} else {
+		showCurrentNavItem();
+	}
+	// A phone turned sideways, or a window made narrow. Only when the width
+	// changes: phones also resize as their address bar slides away on scroll.
+	var navWidth = window.innerWidth;
+	window.addEventListener("resize", function () {
+		if (window.innerWidth !== navWidth) {
+			navWidth = window.innerWidth;
+			showCurrentNavItem();
+		}
+	});
 
 	// ---------- htmx ----------
 

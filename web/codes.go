@@ -1,0 +1,165 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+const formTime = "2006-01-02T15:04"
+
+// emptyCodeForm suggests a window from the next quarter hour for one day.
+func (s *Server) emptyCodeForm(l db.Lock) views.AddCodeForm {
+	loc := zoneOf(l.TimeZone)
+	start := s.db.Now().In(loc).Truncate(15 * time.Minute).Add(15 * time.Minute)
+	lo, hi := pinRules(l).Bounds()
+	lengths := strconv.Itoa(lo) + " to " + strconv.Itoa(hi) + " digits"
+	if lo == hi {
+		lengths = strconv.Itoa(lo) + " digits"
+	}
+	return views.AddCodeForm{Starts: start.Format(formTime), Ends: start.Add(24 * time.Hour).Format(formTime),
+		Zone: l.TimeZone, Lengths: lengths}
+}
+
+// parseWindowTime reads a datetime-local value in the lock's zone.
+func parseWindowTime(v string, loc *time.Location) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{formTime, "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// codeWindow validates a form's window. It returns zero times for a permanent code.
+func codeWindow(f *views.AddCodeForm, loc *time.Location, now time.Time) (time.Time, time.Time) {
+	if f.Permanent {
+		return time.Time{}, time.Time{}
+	}
+	start, okS := parseWindowTime(f.Starts, loc)
+	end, okE := parseWindowTime(f.Ends, loc)
+	switch {
+	case !okS:
+		f.StartsError = "Enter when the code starts working, as a date and time."
+	case now.Sub(start) > 24*time.Hour:
+		f.StartsError = "The start is more than a day in the past. Choose now or later."
+	}
+	switch {
+	case !okE:
+		f.EndsError = "Enter when the code stops working, or tick “Permanent”."
+	case okS && !end.After(start):
+		f.EndsError = "The end must be after the start."
+	case !end.After(now):
+		f.EndsError = "The end is in the past."
+	}
+	return start, end
+}
+
+func (s *Server) addCode(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	loc := zoneOf(l.TimeZone)
+	f := s.emptyCodeForm(l)
+	f.Label, f.PIN = strings.TrimSpace(c.FormValue("label")), strings.TrimSpace(c.FormValue("pin"))
+	f.Starts, f.Ends, f.Permanent = c.FormValue("starts"), c.FormValue("ends"), c.FormValue("permanent") != ""
+	f.Label, f.LabelError = validName(f.Label, "who the code is for")
+	start, end := codeWindow(&f, loc, s.db.Now())
+	others, err := s.db.LivePINs(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	pin := f.PIN
+	if pin == "" {
+		lo, _ := pinRules(l).Bounds()
+		if pin, err = lock.GeneratePIN(lo, pinRules(l), others); err != nil {
+			f.PINError = "Gatehouse could not find a free code for this lock: remove codes that are no longer needed."
+		}
+	} else if err := lock.CheckPIN(pin, pinRules(l), others); err != nil {
+		f.PINError = err.Error()
+	}
+	if f.LabelError == "" && f.PINError == "" && f.StartsError == "" && f.EndsError == "" {
+		_, err = s.db.CreateAccessCode(ctx, db.NewAccessCode{LockID: l.ID, Label: f.Label, PIN: pin,
+			StartsAt: start, EndsAt: end, TimeZone: l.TimeZone})
+		switch {
+		case errors.Is(err, db.ErrPINConflict):
+			f.PINError = "This code clashes with another code on the lock. Choose another, or leave it empty."
+		case err != nil:
+			return err
+		default:
+			s.audit(c, auditActor(c), db.AuditCodeCreated, "code for "+f.Label+" on "+l.Name+", "+windowText(start, end, loc))
+			s.locks.Nudge()
+			p, err := s.lockView(c, l)
+			if err != nil {
+				return err
+			}
+			p.AddCode.Added = "Code for " + f.Label + " added. It goes on the lock when its window opens; its status below shows when the lock confirms it."
+			return render(c, http.StatusOK, views.Lock(p))
+		}
+	}
+	p, err := s.lockView(c, l)
+	if err != nil {
+		return err
+	}
+	f.PIN = "" // a refused or generated code is never echoed back into the page
+	p.AddCode = f
+	return render(c, http.StatusUnprocessableEntity, views.Lock(p))
+}
+
+// codeFromPath loads the code named in the URL, which must be on the URL's lock.
+func (s *Server) codeFromPath(c echo.Context, l db.Lock) (db.AccessCode, error) {
+	id, err := strconv.ParseInt(c.Param("code"), 10, 64)
+	if err != nil {
+		return db.AccessCode{}, echo.ErrNotFound
+	}
+	k, err := s.db.AccessCode(c.Request().Context(), id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && k.LockID != l.ID) {
+		return db.AccessCode{}, echo.ErrNotFound
+	}
+	return k, err
+}
+
+func (s *Server) revokeCode(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	k, err := s.codeFromPath(c, l)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.RevokeAccessCode(c.Request().Context(), k.ID); err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditCodeRevoked, "code for "+k.Label+" on "+l.Name)
+	s.locks.Nudge()
+	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=revoked")
+}
+
+func (s *Server) retryCode(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	k, err := s.codeFromPath(c, l)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RetryAccessCode(c.Request().Context(), k.ID); err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditCodeRetried, "code for "+k.Label+" on "+l.Name)
+	s.locks.Nudge()
+	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=retry")
+}

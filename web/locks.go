@@ -1,0 +1,382 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+func (s *Server) locksPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	locks, err := s.db.Locks(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := s.db.AllCodeCounts(ctx)
+	if err != nil {
+		return err
+	}
+	foreign, err := s.db.UnmanagedCodes(ctx, 0)
+	if err != nil {
+		return err
+	}
+	unmanaged := map[int64]int{}
+	for _, u := range foreign {
+		unmanaged[u.LockID]++
+	}
+	conns, err := s.connectionNames(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.db.Now()
+	p := views.LocksPage{Page: s.page(c, "Locks", views.SectionLocks)}
+	for _, l := range locks {
+		cc := counts[l.ID]
+		onLock := cc.ByStatus[db.StatusOnLock] + cc.ByStatus[db.StatusRemoving]
+		row := views.LockRow{ID: l.ID, Name: l.Name, Source: conns[l.ConnectionID], Online: l.Online,
+			Battery: batteryText(l.Battery), LowBatt: lowBattery(l.Battery), Firmware: orUnknown(l.Firmware),
+			LastSync: views.Ago(now, l.LastSyncAt), Codes: onLock, FreeSlots: freeSlots(l.Slots, onLock+cc.ByStatus[db.StatusSetting])}
+		row.Attention = attention(l, cc, unmanaged[l.ID], now)
+		p.Locks = append(p.Locks, row)
+	}
+	return render(c, http.StatusOK, views.Locks(p))
+}
+
+// attention lists why a lock needs its owner, shortest words first.
+func attention(l db.Lock, cc db.CodeCounts, unmanaged int, now time.Time) []string {
+	var out []string
+	if lowBattery(l.Battery) {
+		out = append(out, "low battery")
+	}
+	if n := cc.ByStatus[db.StatusFailed]; n > 0 {
+		out = append(out, plural(n, "code failed", "codes failed"))
+	}
+	if cc.Overdue > 0 {
+		out = append(out, plural(cc.Overdue, "code still on lock", "codes still on lock"))
+	}
+	if unmanaged > 0 {
+		out = append(out, plural(unmanaged, "unknown code", "unknown codes"))
+	}
+	if l.LastError != "" && l.Online {
+		out = append(out, "sync failing")
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func batteryText(b *float64) string {
+	if b == nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f%%", *b*100)
+}
+
+func lowBattery(b *float64) bool { return b != nil && *b < 0.2 }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func freeSlots(slots, used int) string {
+	if slots == 0 {
+		return "slots unknown"
+	}
+	return fmt.Sprintf("%d of %d slots free", max(slots-used, 0), slots)
+}
+
+func (s *Server) connectionNames(ctx context.Context) (map[int64]string, error) {
+	conns, err := s.db.Connections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for _, c := range conns {
+		if c.Kind == "sim" {
+			out[c.ID] = "Simulated"
+		} else {
+			out[c.ID] = "Seam: " + c.Name
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) addSimLock(c echo.Context) error {
+	ctx := c.Request().Context()
+	locks, err := s.db.Locks(ctx)
+	if err != nil {
+		return err
+	}
+	id, err := s.locks.AddSimLock(ctx, fmt.Sprintf("Simulated door %d", len(locks)+1))
+	if err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditLockAdded, "simulated lock")
+	s.locks.Nudge()
+	return redirect(c, "/locks/"+strconv.FormatInt(id, 10)+"?done=added")
+}
+
+// lockFromPath loads the lock named in the URL, or 404.
+func (s *Server) lockFromPath(c echo.Context) (db.Lock, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return db.Lock{}, err
+	}
+	l, err := s.db.Lock(c.Request().Context(), id)
+	if errors.Is(err, db.ErrNotFound) {
+		return l, echo.ErrNotFound
+	}
+	return l, err
+}
+
+func (s *Server) lockPage(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.lockView(c, l)
+	if err != nil {
+		return err
+	}
+	switch c.QueryParam("done") {
+	case "added":
+		p.Flash = "Lock added."
+	case "revoked":
+		p.Flash = "Code revoked: it is being removed from the lock."
+	case "retry":
+		p.Flash = "Trying again now."
+	case "removal":
+		p.Flash = "The code will be removed from the lock."
+	}
+	if c.QueryParam("saved") != "" {
+		p.Settings.Saved = true
+	}
+	return render(c, http.StatusOK, views.Lock(p))
+}
+
+// lockLive is the self-refreshing part of the lock page (codes and events).
+func (s *Server) lockLive(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.lockView(c, l)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.LockLive(p))
+}
+
+// lockView builds everything the lock page shows, with empty forms.
+func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
+	ctx := c.Request().Context()
+	now := s.db.Now()
+	loc := zoneOf(l.TimeZone)
+	conns, err := s.connectionNames(ctx)
+	if err != nil {
+		return views.LockPage{}, err
+	}
+	codes, err := s.db.LockCodes(ctx, l.ID)
+	if err != nil {
+		return views.LockPage{}, err
+	}
+	foreign, err := s.db.UnmanagedCodes(ctx, l.ID)
+	if err != nil {
+		return views.LockPage{}, err
+	}
+	events, err := s.db.LockEvents(ctx, l.ID, 25)
+	if err != nil {
+		return views.LockPage{}, err
+	}
+	used := 0
+	for _, k := range codes {
+		if k.Status == db.StatusOnLock || k.Status == db.StatusSetting || k.Status == db.StatusRemoving {
+			used++
+		}
+	}
+	p := views.LockPage{
+		Page: s.page(c, l.Name, views.SectionLocks),
+		Lock: views.LockHeader{ID: l.ID, Name: l.Name, Model: strings.TrimSpace(l.Manufacturer + " " + l.Model),
+			Source: conns[l.ConnectionID], Online: l.Online, Offline: "offline since " + inZone(l.OfflineSince, loc),
+			Battery: batteryText(l.Battery), LowBatt: lowBattery(l.Battery), Firmware: orUnknown(l.Firmware),
+			LastSync: views.Ago(now, l.LastSyncAt), LastError: l.LastError, TimeZone: l.TimeZone,
+			Slots: freeSlots(l.Slots, used), Sim: l.ConnectionKind == "sim"},
+		Settings: views.LockSettingsForm{Name: l.Name, TimeZone: l.TimeZone, Instructions: l.Instructions},
+		AddCode:  s.emptyCodeForm(l),
+		Keypad:   views.KeypadPanel{LockID: l.ID, Online: l.Online},
+	}
+	labels := map[int64]string{}
+	for _, k := range codes {
+		labels[k.ID] = k.Label
+		p.Codes = append(p.Codes, codeRow(k, loc, now))
+		if k.Overdue(now) {
+			p.Alerts = append(p.Alerts, overdueAlert(k, l, loc))
+		}
+	}
+	for _, u := range foreign {
+		p.Unmanaged = append(p.Unmanaged, views.UnmanagedRow{ID: u.ID, Name: orUnknown(u.Name),
+			Seen: inZone(u.FirstSeenAt, loc), Requested: !u.RemovalRequestedAt.IsZero(), Error: u.LastError})
+	}
+	if n := len(foreign); n > 0 {
+		p.Alerts = append(p.Alerts, plural(n, "code on this lock was", "codes on this lock were")+" not set by Gatehouse: review them below.")
+	}
+	for _, e := range events {
+		text, kind := eventWords(e, labels)
+		p.Events = append(p.Events, views.EventRow{When: inZone(e.OccurredAt, loc), Text: text, Kind: kind})
+	}
+	return p, nil
+}
+
+// overdueAlert says, in one sentence, which code should have left and why it has not.
+func overdueAlert(k db.AccessCode, l db.Lock, loc *time.Location) string {
+	verb := "ended"
+	if !k.RevokedAt.IsZero() && k.LeaveBy().Equal(k.RevokedAt) {
+		verb = "was revoked"
+	}
+	msg := fmt.Sprintf("%s's code %s %s but is still on %s", k.Label, verb, inZone(k.LeaveBy(), loc), l.Name)
+	switch {
+	case !l.Online:
+		msg += ": lock offline since " + inZone(l.OfflineSince, loc)
+	case k.LastError != "":
+		msg += ": " + k.LastError
+	}
+	return msg + "."
+}
+
+var statusChips = map[string][2]string{
+	db.StatusScheduled: {"muted", "scheduled"},
+	db.StatusSetting:   {"info", "setting…"},
+	db.StatusOnLock:    {"ok", "on lock"},
+	db.StatusRemoving:  {"warn", "removing…"},
+	db.StatusRemoved:   {"muted", "removed"},
+	db.StatusFailed:    {"bad", "failed"},
+}
+
+func codeRow(k db.AccessCode, loc *time.Location, now time.Time) views.CodeRow {
+	chip := statusChips[k.Status]
+	row := views.CodeRow{ID: k.ID, Label: k.Label, Window: windowText(k.StartsAt, k.EndsAt, loc),
+		StatusKind: chip[0], StatusLabel: chip[1], FirstUsed: "not yet",
+		CanRevoke: k.RevokedAt.IsZero() && k.Status != db.StatusRemoved,
+		CanRetry:  k.Status == db.StatusFailed || (k.LastError != "" && k.Status != db.StatusRemoved)}
+	if !k.FirstUsedAt.IsZero() {
+		row.FirstUsed = inZone(k.FirstUsedAt, loc)
+	}
+	if !k.RevokedAt.IsZero() && k.Status != db.StatusRemoved {
+		row.StatusLabel += " (revoked)"
+	}
+	switch {
+	case k.LastError != "":
+		row.Detail = k.LastError
+	case k.Status == db.StatusOnLock:
+		row.Detail = "confirmed " + inZone(k.SetAt, loc)
+	case k.Status == db.StatusRemoved && !k.RemovedAt.IsZero():
+		row.Detail = "confirmed gone " + inZone(k.RemovedAt, loc)
+	case k.Status == db.StatusScheduled && !k.StartsAt.IsZero() && now.Before(k.StartsAt):
+		row.Detail = "goes on the lock when its window opens"
+	}
+	return row
+}
+
+// zoneOf loads a lock's zone; a zone that stopped loading falls back to UTC
+// rather than failing the page.
+func zoneOf(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// inZone formats a time in a lock's zone, short.
+func inZone(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(loc).Format("2 Jan 15:04")
+}
+
+// windowText shows a code's window in the lock's zone.
+func windowText(start, end time.Time, loc *time.Location) string {
+	switch {
+	case start.IsZero() && end.IsZero():
+		return "Permanent"
+	case start.IsZero():
+		return "until " + inZone(end, loc)
+	case end.IsZero():
+		return "from " + inZone(start, loc)
+	}
+	return inZone(start, loc) + " → " + inZone(end, loc)
+}
+
+func (s *Server) saveLockSettings(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	f := views.LockSettingsForm{Name: strings.TrimSpace(c.FormValue("name")), TimeZone: strings.TrimSpace(c.FormValue("time_zone")),
+		Instructions: strings.TrimSpace(c.FormValue("instructions"))}
+	f.Name, f.NameError = validName(f.Name, "a name for the lock")
+	if _, err := time.LoadLocation(f.TimeZone); err != nil || f.TimeZone == "" || f.TimeZone == "Local" {
+		f.TimeZoneError = "Enter a time zone name such as Europe/Berlin or America/New_York."
+	}
+	if utf8.RuneCountInString(f.Instructions) > 2000 {
+		f.InstructionsError = "Keep the instructions to 2,000 characters or fewer."
+	}
+	if f.NameError != "" || f.TimeZoneError != "" || f.InstructionsError != "" {
+		p, err := s.lockView(c, l)
+		if err != nil {
+			return err
+		}
+		p.Settings = f
+		return render(c, http.StatusUnprocessableEntity, views.Lock(p))
+	}
+	err = s.db.UpdateLockSettings(c.Request().Context(), l.ID, db.LockSettings{Name: f.Name, TimeZone: f.TimeZone, Instructions: f.Instructions})
+	if err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditLockChanged, l.Name+": name, zone or instructions")
+	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?saved=1")
+}
+
+func (s *Server) removeUnmanaged(c echo.Context) error {
+	l, err := s.lockFromPath(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("code"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	err = s.db.RequestUnmanagedRemoval(c.Request().Context(), l.ID, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditUnmanagedRemoved, "a code not set by Gatehouse, on "+l.Name)
+	s.locks.Nudge()
+	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=removal")
+}
+
+// pinRules are a lock's code rules as the connector reported them.
+func pinRules(l db.Lock) lock.PINRules { return lock.PINRules{MinLen: l.MinCodeLen, MaxLen: l.MaxCodeLen} }
