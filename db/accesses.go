@@ -1,0 +1,264 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Access is a guest's permission to open some locks during a window, carried by
+// one code (the same PIN on each lock) and revealed through share links.
+type Access struct {
+	ID        int64
+	GuestID   int64
+	StartsAt  time.Time // both zero: permanent
+	EndsAt    time.Time
+	TimeZone  string
+	CreatedBy int64
+	CreatedAt time.Time
+	RevokedAt time.Time
+	RotatedTo int64
+}
+
+// Permanent reports whether the access has no window.
+func (a Access) Permanent() bool { return a.StartsAt.IsZero() && a.EndsAt.IsZero() }
+
+const accessCols = "id, guest_id, starts_at, ends_at, time_zone, created_by, created_at, revoked_at, rotated_to"
+
+func scanAccess(row interface{ Scan(...any) error }) (Access, error) {
+	var a Access
+	var starts, ends, by, created, revoked, rotated sql.NullInt64
+	err := row.Scan(&a.ID, &a.GuestID, &starts, &ends, &a.TimeZone, &by, &created, &revoked, &rotated)
+	a.StartsAt, a.EndsAt, a.CreatedAt, a.RevokedAt = fromUnix(starts), fromUnix(ends), fromUnix(created), fromUnix(revoked)
+	a.CreatedBy, a.RotatedTo = by.Int64, rotated.Int64
+	return a, err
+}
+
+// NewAccess is what "Give access" asks for.
+type NewAccess struct {
+	GuestID   int64
+	GuestName string // the codes' label
+	LockIDs   []int64
+	PIN       string
+	StartsAt  time.Time // both zero: permanent
+	EndsAt    time.Time
+	TimeZone  string
+	CreatedBy int64
+	Link      LinkOptions
+}
+
+// LinkOptions shape a new share link.
+type LinkOptions struct {
+	TTL        time.Duration // the link also dies when the access ends
+	Passphrase string        // optional; told to the guest by another channel
+}
+
+// PINConflictError says on which lock a PIN clashes.
+type PINConflictError struct{ LockID int64 }
+
+func (e *PINConflictError) Error() string {
+	return fmt.Sprintf("db: code clashes with another code on lock %d", e.LockID)
+}
+
+func (e *PINConflictError) Is(target error) bool { return target == ErrPINConflict }
+
+// CreateAccess stores an access, its code on every lock and its first share link
+// in one transaction, and returns the link's token (not stored).
+func (d *DB) CreateAccess(ctx context.Context, n NewAccess) (Access, string, error) {
+	var a Access
+	var token string
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		a, token, err = d.createAccess(ctx, tx, n)
+		return err
+	})
+	return a, token, err
+}
+
+func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access, string, error) {
+	if len(n.LockIDs) == 0 {
+		return Access{}, "", errors.New("db: an access needs at least one lock")
+	}
+	sealed, err := d.seal(n.PIN, "pin")
+	if err != nil {
+		return Access{}, "", err
+	}
+	now := d.now()
+	for _, lockID := range n.LockIDs {
+		pins, err := d.livePINs(ctx, tx, lockID)
+		if err != nil {
+			return Access{}, "", err
+		}
+		for _, p := range pins {
+			if PINsConflict(p, n.PIN) {
+				return Access{}, "", &PINConflictError{LockID: lockID}
+			}
+		}
+	}
+	a, err := scanAccess(tx.QueryRowContext(ctx, `INSERT INTO accesses (guest_id, starts_at, ends_at, time_zone, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING `+accessCols, n.GuestID, nullUnix(n.StartsAt), nullUnix(n.EndsAt), n.TimeZone,
+		sql.NullInt64{Int64: n.CreatedBy, Valid: n.CreatedBy != 0}, unix(now)))
+	if err != nil {
+		return Access{}, "", fmt.Errorf("db: create access: %w", err)
+	}
+	for _, lockID := range n.LockIDs {
+		var tz string
+		if err := tx.QueryRowContext(ctx, "SELECT time_zone FROM locks WHERE id = ?", lockID).Scan(&tz); err != nil {
+			return Access{}, "", fmt.Errorf("db: lock %d for access: %w", lockID, err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO access_codes (lock_id, access_id, label, pin_sealed, pin_len, starts_at,
+			ends_at, time_zone, status, status_at, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
+			lockID, a.ID, n.GuestName, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), tz, unix(now), unix(now), unix(now))
+		if err != nil {
+			return Access{}, "", fmt.Errorf("db: create access code: %w", err)
+		}
+	}
+	token, _, err := d.insertLink(ctx, tx, a, n.Link)
+	return a, token, err
+}
+
+// Access returns one access.
+func (d *DB) Access(ctx context.Context, id int64) (Access, error) {
+	a, err := scanAccess(d.r.QueryRowContext(ctx, "SELECT "+accessCols+" FROM accesses WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Access{}, ErrNotFound
+	}
+	if err != nil {
+		return Access{}, fmt.Errorf("db: access %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// GuestAccesses lists a guest's accesses, newest first.
+func (d *DB) GuestAccesses(ctx context.Context, guestID int64) ([]Access, error) {
+	rows, err := d.r.QueryContext(ctx, "SELECT "+accessCols+" FROM accesses WHERE guest_id = ? ORDER BY id DESC LIMIT 100", guestID)
+	if err != nil {
+		return nil, fmt.Errorf("db: guest accesses: %w", err)
+	}
+	defer rows.Close()
+	var out []Access
+	for rows.Next() {
+		a, err := scanAccess(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: scan access: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AccessCodes lists the codes (one per lock) that carry an access.
+func (d *DB) AccessCodes(ctx context.Context, accessID int64) ([]AccessCode, error) {
+	return d.queryCodes(ctx, "SELECT "+codeCols+" FROM access_codes WHERE access_id = ? ORDER BY lock_id", accessID)
+}
+
+// AccessPIN unseals an access's PIN (the same on each of its locks).
+func (d *DB) AccessPIN(ctx context.Context, accessID int64) (string, error) {
+	var sealed []byte
+	err := d.r.QueryRowContext(ctx, "SELECT pin_sealed FROM access_codes WHERE access_id = ? LIMIT 1", accessID).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("db: access pin: %w", err)
+	}
+	return d.unseal(sealed, "pin")
+}
+
+// RevokeAccess ends an access at once: its links die and its codes are revoked,
+// so the reconciler removes them from the locks.
+func (d *DB) RevokeAccess(ctx context.Context, id int64) error {
+	return d.tx(ctx, func(tx *sql.Tx) error { return d.revokeAccess(ctx, tx, id) })
+}
+
+func (d *DB) revokeAccess(ctx context.Context, tx *sql.Tx, id int64) error {
+	now := unix(d.now())
+	res, err := tx.ExecContext(ctx, "UPDATE accesses SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", now, id)
+	if err != nil {
+		return fmt.Errorf("db: revoke access: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE access_codes SET revoked_at = COALESCE(revoked_at, ?), next_attempt_at = ?,
+		attempts = 0 WHERE access_id = ?`, now, now, id); err != nil {
+		return fmt.Errorf("db: revoke access codes: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?) WHERE access_id = ?", now, id); err != nil {
+		return fmt.Errorf("db: revoke access links: %w", err)
+	}
+	return nil
+}
+
+// RotateAccess revokes an access and creates its replacement (same guest, locks
+// and window, a new PIN and a new link) in one transaction.
+func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOptions) (Access, string, error) {
+	var a Access
+	var token string
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		old, err := scanAccess(tx.QueryRowContext(ctx, "SELECT "+accessCols+" FROM accesses WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: rotate: %w", err)
+		}
+		var name string
+		if err := tx.QueryRowContext(ctx, "SELECT name FROM guests WHERE id = ?", old.GuestID).Scan(&name); err != nil {
+			return fmt.Errorf("db: rotate: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT lock_id FROM access_codes WHERE access_id = ? ORDER BY lock_id", id)
+		if err != nil {
+			return fmt.Errorf("db: rotate: %w", err)
+		}
+		var locks []int64
+		for rows.Next() {
+			var l int64
+			if err := rows.Scan(&l); err != nil {
+				rows.Close()
+				return err
+			}
+			locks = append(locks, l)
+		}
+		rows.Close()
+		if err := d.revokeAccess(ctx, tx, id); err != nil {
+			return err
+		}
+		a, token, err = d.createAccess(ctx, tx, NewAccess{GuestID: old.GuestID, GuestName: name, LockIDs: locks, PIN: pin,
+			StartsAt: old.StartsAt, EndsAt: old.EndsAt, TimeZone: old.TimeZone, CreatedBy: old.CreatedBy, Link: link})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE accesses SET rotated_to = ? WHERE id = ?", a.ID, id)
+		return err
+	})
+	return a, token, err
+}
+
+// ChangeWindow moves an access's window; its codes follow and the reconciler
+// updates the locks. Links keep their own expiry, capped by the new end.
+func (d *DB) ChangeWindow(ctx context.Context, id int64, start, end time.Time) error {
+	now := unix(d.now())
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE accesses SET starts_at = ?, ends_at = ? WHERE id = ? AND revoked_at IS NULL",
+			nullUnix(start), nullUnix(end), id)
+		if err != nil {
+			return fmt.Errorf("db: change window: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE access_codes SET starts_at = ?, ends_at = ?, next_attempt_at = ?, attempts = 0
+			WHERE access_id = ? AND revoked_at IS NULL`, nullUnix(start), nullUnix(end), now, id); err != nil {
+			return fmt.Errorf("db: change code windows: %w", err)
+		}
+		if !end.IsZero() {
+			if _, err := tx.ExecContext(ctx, "UPDATE share_links SET expires_at = MIN(expires_at, ?) WHERE access_id = ?", unix(end), id); err != nil {
+				return fmt.Errorf("db: cap link expiry: %w", err)
+			}
+		}
+		return nil
+	})
+}

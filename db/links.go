@@ -1,0 +1,222 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// DefaultLinkTTL is how long a share link lives unless the owner says otherwise;
+// it never outlives its access.
+const DefaultLinkTTL = 7 * 24 * time.Hour
+
+// MaxPassphraseTries is how many wrong passphrases lock a link for good.
+const MaxPassphraseTries = 5
+
+// ShareLink is a one-time link's state, as its owner sees it.
+type ShareLink struct {
+	ID             int64
+	AccessID       int64
+	HasPassphrase  bool
+	FailedAttempts int
+	LockedAt       time.Time
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	FirstOpenedAt  time.Time
+	OpenedDevice   string
+	RevealedAt     time.Time
+	RevokedAt      time.Time
+}
+
+// Usable reports whether the link can still reveal its code at now.
+func (l ShareLink) Usable(now time.Time) bool {
+	return l.RevealedAt.IsZero() && l.RevokedAt.IsZero() && l.LockedAt.IsZero() && now.Before(l.ExpiresAt)
+}
+
+const linkCols = `id, access_id, passphrase_hash IS NOT NULL, failed_attempts, locked_at, created_at, expires_at,
+	first_opened_at, opened_device, revealed_at, revoked_at`
+
+func scanLink(row interface{ Scan(...any) error }) (ShareLink, error) {
+	var l ShareLink
+	var locked, created, expires, opened, revealed, revoked sql.NullInt64
+	err := row.Scan(&l.ID, &l.AccessID, &l.HasPassphrase, &l.FailedAttempts, &locked, &created, &expires, &opened,
+		&l.OpenedDevice, &revealed, &revoked)
+	l.LockedAt, l.CreatedAt, l.ExpiresAt, l.FirstOpenedAt = fromUnix(locked), fromUnix(created), fromUnix(expires), fromUnix(opened)
+	l.RevealedAt, l.RevokedAt = fromUnix(revealed), fromUnix(revoked)
+	return l, err
+}
+
+// hashing bounds concurrent argon2 runs: each takes 19 MiB, and a burst of
+// requests must not turn into a burst of memory.
+var hashing = make(chan struct{}, 4)
+
+// hashPassphrase is argon2id with OWASP's minimum parameters (19 MiB, t=2).
+func hashPassphrase(p string, salt []byte) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return argon2.IDKey([]byte(p), salt, 2, 19*1024, 1, 32)
+}
+
+// insertLink makes a link for an access. It expires at the earlier of now+TTL and
+// the access's end.
+func (d *DB) insertLink(ctx context.Context, tx *sql.Tx, a Access, o LinkOptions) (string, ShareLink, error) {
+	now := d.now()
+	ttl := o.TTL
+	if ttl <= 0 {
+		ttl = DefaultLinkTTL
+	}
+	expires := now.Add(ttl)
+	if !a.EndsAt.IsZero() && a.EndsAt.Before(expires) {
+		expires = a.EndsAt
+	}
+	var hash, salt []byte
+	if o.Passphrase != "" {
+		salt = make([]byte, 16)
+		rand.Read(salt)
+		hash = hashPassphrase(o.Passphrase, salt)
+	}
+	token := NewToken(16) // 128 bits
+	l, err := scanLink(tx.QueryRowContext(ctx, `INSERT INTO share_links (access_id, token_hash, passphrase_hash, passphrase_salt,
+		created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING `+linkCols,
+		a.ID, HashToken(token), hash, salt, unix(now), unix(expires)))
+	if err != nil {
+		return "", ShareLink{}, fmt.Errorf("db: create link: %w", err)
+	}
+	return token, l, nil
+}
+
+// NewLink gives an access a fresh link and kills its older ones.
+func (d *DB) NewLink(ctx context.Context, accessID int64, o LinkOptions) (string, ShareLink, error) {
+	var token string
+	var l ShareLink
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		a, err := scanAccess(tx.QueryRowContext(ctx, "SELECT "+accessCols+" FROM accesses WHERE id = ? AND revoked_at IS NULL", accessID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: new link: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE share_links SET revoked_at = ? WHERE access_id = ? AND revoked_at IS NULL",
+			unix(d.now()), accessID); err != nil {
+			return fmt.Errorf("db: kill old links: %w", err)
+		}
+		token, l, err = d.insertLink(ctx, tx, a, o)
+		return err
+	})
+	return token, l, err
+}
+
+// AccessLinks lists an access's links, newest first.
+func (d *DB) AccessLinks(ctx context.Context, accessID int64) ([]ShareLink, error) {
+	rows, err := d.r.QueryContext(ctx, "SELECT "+linkCols+" FROM share_links WHERE access_id = ? ORDER BY id DESC", accessID)
+	if err != nil {
+		return nil, fmt.Errorf("db: access links: %w", err)
+	}
+	defer rows.Close()
+	var out []ShareLink
+	for rows.Next() {
+		l, err := scanLink(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: scan link: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// LinkByToken finds a link by its token; ErrNotFound for an unknown one.
+func (d *DB) LinkByToken(ctx context.Context, token string) (ShareLink, error) {
+	l, err := scanLink(d.r.QueryRowContext(ctx, "SELECT "+linkCols+" FROM share_links WHERE token_hash = ?", HashToken(token)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ShareLink{}, ErrNotFound
+	}
+	if err != nil {
+		return ShareLink{}, fmt.Errorf("db: link: %w", err)
+	}
+	return l, nil
+}
+
+// MarkLinkOpened records the first time the link's page was fetched, for the
+// owner's receipt. It never changes whether the link can reveal.
+func (d *DB) MarkLinkOpened(ctx context.Context, id int64, device string) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE share_links SET first_opened_at = ?, opened_device = ?
+			WHERE id = ? AND first_opened_at IS NULL`, unix(d.now()), truncate(device, 60), id)
+		if err != nil {
+			return fmt.Errorf("db: mark link opened: %w", err)
+		}
+		return nil
+	})
+}
+
+// ErrLinkLocked is returned once a link has seen too many wrong passphrases.
+var ErrLinkLocked = errors.New("too many wrong passphrases")
+
+// ErrWrongPassphrase is returned for a wrong guess; Left says how many remain.
+type ErrWrongPassphrase struct{ Left int }
+
+func (e *ErrWrongPassphrase) Error() string { return fmt.Sprintf("wrong passphrase, %d tries left", e.Left) }
+
+// CheckPassphrase verifies a link's passphrase before any claim, so a wrong guess
+// never burns the link; the fifth wrong guess locks it.
+func (d *DB) CheckPassphrase(ctx context.Context, id int64, passphrase string) error {
+	var hash, salt []byte
+	var tries int
+	var locked sql.NullInt64
+	err := d.r.QueryRowContext(ctx, "SELECT passphrase_hash, passphrase_salt, failed_attempts, locked_at FROM share_links WHERE id = ?", id).
+		Scan(&hash, &salt, &tries, &locked)
+	if err != nil {
+		return fmt.Errorf("db: check passphrase: %w", err)
+	}
+	if locked.Valid {
+		return ErrLinkLocked
+	}
+	if hash == nil || subtle.ConstantTimeCompare(hash, hashPassphrase(passphrase, salt)) == 1 {
+		return nil
+	}
+	var left int
+	err = d.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE share_links SET failed_attempts = failed_attempts + 1,
+			locked_at = CASE WHEN failed_attempts + 1 >= ? THEN ? ELSE locked_at END
+			WHERE id = ? RETURNING ? - failed_attempts`, MaxPassphraseTries, unix(d.now()), id, MaxPassphraseTries).Scan(&left)
+	})
+	if err != nil {
+		return fmt.Errorf("db: count wrong passphrase: %w", err)
+	}
+	if left <= 0 {
+		return ErrLinkLocked
+	}
+	return &ErrWrongPassphrase{Left: left}
+}
+
+// ErrLinkGone is returned when a link cannot reveal: already revealed, expired,
+// revoked, locked or unknown. Callers show one calm page for all of them.
+var ErrLinkGone = errors.New("this link can no longer show the code")
+
+// ClaimReveal flips a link from unrevealed to revealed in one statement, so
+// exactly one request ever wins; it returns the access to reveal.
+func (d *DB) ClaimReveal(ctx context.Context, token string) (ShareLink, error) {
+	now := unix(d.now())
+	var l ShareLink
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE share_links SET revealed_at = ?
+			WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?
+			RETURNING `+linkCols, now, HashToken(token), now))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return ShareLink{}, ErrLinkGone
+	}
+	if err != nil {
+		return ShareLink{}, fmt.Errorf("db: claim reveal: %w", err)
+	}
+	return l, nil
+}
