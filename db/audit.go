@@ -41,6 +41,17 @@ const (
 	AuditCodeRevoked       = "code_revoked"
 	AuditCodeRetried       = "code_retried"
 	AuditUnmanagedRemoved  = "unmanaged_code_removal"
+
+	AuditAccessCreated  = "access_created"
+	AuditAccessRevoked  = "access_revoked"
+	AuditAccessRotated  = "access_rotated"
+	AuditWindowChanged  = "window_changed"
+	AuditLinkCreated    = "link_created"
+	AuditLinkOpened     = "link_opened"
+	AuditLinkRevealed   = "link_revealed"
+	AuditLinkPassphrase = "link_wrong_passphrase"
+	AuditCodeViewed     = "code_viewed"
+	AuditGuestChanged   = "guest_changed"
 )
 
 // Audit appends an entry; At defaults to now.

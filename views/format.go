@@ -38,3 +38,23 @@ func plural(n int, unit string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
 }
+
+// Day formats a date without the time, for narrow table columns.
+func Day(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2 Jan 2006")
+}
+
+// spaced reads a code digit by digit for screen readers: "5 8 3 9 2 0".
+func spaced(pin string) string {
+	out := make([]byte, 0, 2*len(pin))
+	for i := range len(pin) {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, pin[i])
+	}
+	return string(out)
+}

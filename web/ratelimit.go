@@ -64,11 +64,13 @@ func (l *limiter) Blocked(ip string) bool {
 type limits struct {
 	ceremonies *limiter // starting a passkey ceremony stores a challenge
 	failures   *limiter // failed sign-ins and enrollments
+	guesses    *limiter // unknown share tokens: guessing is limited per client IP
 }
 
 func newLimits() *limits {
 	return &limits{
 		ceremonies: newLimiter(2*time.Second, 30),
 		failures:   newLimiter(30*time.Second, 10),
+		guesses:    newLimiter(6*time.Second, 20),
 	}
 }

@@ -31,6 +31,10 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/enroll/:token/begin", s.enrollBegin)
 	e.POST("/enroll/:token/finish", s.enrollFinish)
 
+	// Guest link: no account, the token is the only key.
+	e.GET("/s/:token", s.sharePage)
+	e.POST("/s/:token", s.reveal)
+
 	// Signed-in owner.
 	o := guarded{e, []echo.MiddlewareFunc{s.requireOwner}}
 	o.GET("/", s.home)

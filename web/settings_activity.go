@@ -32,9 +32,20 @@ var auditWords = map[string]string{
 	db.AuditCodeRevoked:       "Code revoked",
 	db.AuditCodeRetried:       "Code retried",
 	db.AuditUnmanagedRemoved:  "Unknown code removal requested",
+
+	db.AuditAccessCreated:  "Access given",
+	db.AuditAccessRevoked:  "Access revoked",
+	db.AuditAccessRotated:  "Code rotated",
+	db.AuditWindowChanged:  "Window changed",
+	db.AuditLinkCreated:    "New share link",
+	db.AuditLinkOpened:     "Share link opened",
+	db.AuditLinkRevealed:   "Code revealed to guest",
+	db.AuditLinkPassphrase: "Wrong link passphrase",
+	db.AuditCodeViewed:     "Code viewed by owner",
+	db.AuditGuestChanged:   "Guest changed",
 }
 
-var auditAlerts = map[string]bool{db.AuditSignInFailed: true, db.AuditSignCountBad: true}
+var auditAlerts = map[string]bool{db.AuditSignInFailed: true, db.AuditSignCountBad: true, db.AuditLinkPassphrase: true}
 
 const activityPageSize = 50
 

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+// The guest side of a share link, /s/:token. GET shows what the link is for and
+// never reveals or burns it: link previewers and mail scanners fetch links. The
+// reveal is a POST whose single UPDATE lets exactly one request see the code.
+
+// guestHeaders go on every guest response, the code-bearing one above all.
+func guestHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+}
+
+// shareLink resolves the URL's token. Unknown tokens spend the caller's guessing
+// budget; a client out of budget is refused before any lookup.
+func (s *Server) shareLink(c echo.Context) (db.ShareLink, error) {
+	ip := c.RealIP()
+	if s.limits.guesses.Blocked(ip) {
+		return db.ShareLink{}, errRateLimited
+	}
+	token := c.Param("token")
+	if len(token) != 22 { // 16 random bytes, base64url
+		s.limits.guesses.Allow(ip)
+		return db.ShareLink{}, db.ErrNotFound
+	}
+	l, err := s.db.LinkByToken(c.Request().Context(), token)
+	if errors.Is(err, db.ErrNotFound) {
+		s.limits.guesses.Allow(ip)
+	}
+	return l, err
+}
+
+func (s *Server) linkGone(c echo.Context, err error) error {
+	if errors.Is(err, errRateLimited) {
+		return err
+	}
+	status := http.StatusGone
+	if errors.Is(err, db.ErrNotFound) {
+		status = http.StatusNotFound
+	} else if err != nil && !errors.Is(err, db.ErrLinkGone) && !errors.Is(err, db.ErrLinkLocked) {
+		return err
+	}
+	return render(c, status, views.LinkGone())
+}
+
+func (s *Server) sharePage(c echo.Context) error {
+	guestHeaders(c)
+	l, err := s.shareLink(c)
+	if err != nil {
+		return s.linkGone(c, err)
+	}
+	if !l.Usable(s.db.Now()) {
+		return s.linkGone(c, db.ErrLinkGone)
+	}
+	p, err := s.shareView(c.Request().Context(), l, c.Param("token"))
+	if err != nil {
+		return err
+	}
+	if device := linkDevice(c.Request().UserAgent()); device != "link preview" && l.FirstOpenedAt.IsZero() {
+		if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID, device); err != nil {
+			return err
+		}
+		s.audit(c, db.Owner{}, db.AuditLinkOpened, "link of "+p.FirstName+", on "+device)
+	}
+	return render(c, http.StatusOK, views.Share(p))
+}
+
+// shareView gathers what the guest sees: doors, window in the lock's zone, and
+// whether a passphrase is needed. It never reads the PIN.
+func (s *Server) shareView(ctx context.Context, l db.ShareLink, token string) (views.SharePage, error) {
+	a, err := s.db.Access(ctx, l.AccessID)
+	if err != nil {
+		return views.SharePage{}, err
+	}
+	g, err := s.db.Guest(ctx, a.GuestID)
+	if err != nil {
+		return views.SharePage{}, err
+	}
+	codes, err := s.db.AccessCodes(ctx, a.ID)
+	if err != nil {
+		return views.SharePage{}, err
+	}
+	p := views.SharePage{Token: token, FirstName: firstName(g.Name), NeedPassphrase: l.HasPassphrase,
+		Window: guestWindow(a.StartsAt, a.EndsAt, zoneOf(a.TimeZone), a.TimeZone)}
+	for _, k := range codes {
+		lk, err := s.db.Lock(ctx, k.LockID)
+		if err != nil {
+			return p, err
+		}
+		p.Doors = append(p.Doors, views.ShareDoor{Name: lk.Name, Instructions: lk.Instructions})
+	}
+	return p, nil
+}
+
+func (s *Server) reveal(c echo.Context) error {
+	guestHeaders(c)
+	l, err := s.shareLink(c)
+	if err != nil {
+		return s.linkGone(c, err)
+	}
+	ctx := c.Request().Context()
+	token := c.Param("token")
+	if l.HasPassphrase {
+		err := s.db.CheckPassphrase(ctx, l.ID, c.FormValue("passphrase"))
+		var wrong *db.ErrWrongPassphrase
+		switch {
+		case errors.As(err, &wrong):
+			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "a wrong passphrase on a share link")
+			p, err := s.shareView(ctx, l, token)
+			if err != nil {
+				return err
+			}
+			p.PassphraseError = "That passphrase is not right. " + plural(wrong.Left, "try is", "tries are") + " left before this link locks."
+			return render(c, http.StatusUnprocessableEntity, views.Share(p))
+		case errors.Is(err, db.ErrLinkLocked):
+			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "share link locked after too many wrong passphrases")
+			return s.linkGone(c, err)
+		case err != nil:
+			return err
+		}
+	}
+	claimed, err := s.db.ClaimReveal(ctx, token)
+	if err != nil {
+		return s.linkGone(c, err)
+	}
+	p, err := s.shareView(ctx, claimed, token)
+	if err != nil {
+		return err
+	}
+	if p.PIN, err = s.db.AccessPIN(ctx, claimed.AccessID); err != nil {
+		return err
+	}
+	s.audit(c, db.Owner{}, db.AuditLinkRevealed, "code revealed to "+p.FirstName)
+	return render(c, http.StatusOK, views.Revealed(p))
+}
+
+func firstName(name string) string {
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return "there"
+}
+
+// guestWindow spells out a window for a guest, in the lock's zone, zone named.
+func guestWindow(start, end time.Time, loc *time.Location, zone string) string {
+	const layout = "Mon 2 Jan 15:04"
+	switch {
+	case start.IsZero() && end.IsZero():
+		return "with no end date"
+	case start.IsZero():
+		return "until " + end.In(loc).Format(layout) + " (" + zone + " time)"
+	}
+	return "from " + start.In(loc).Format(layout) + " until " + end.In(loc).Format(layout) + " (" + zone + " time)"
+}
+
+// previewAgents are fetchers that load links to draw previews; they must never
+// count as the guest opening the link.
+var previewAgents = []string{"slackbot", "slack-imgproxy", "facebookexternalhit", "whatsapp", "telegrambot", "twitterbot",
+	"discordbot", "linkedinbot", "skypeuripreview", "teams", "googlebot", "bingbot", "applebot", "embedly", "pinterest",
+	"iframely", "outlook", "microsoft office", "mattermost", "signal", "bot", "crawler", "spider", "preview", "curl", "wget"}
+
+// linkDevice is a coarse summary of who opened a link, for the owner's receipt.
+func linkDevice(ua string) string {
+	l := strings.ToLower(ua)
+	for _, p := range previewAgents {
+		if strings.Contains(l, p) {
+			return "link preview"
+		}
+	}
+	switch {
+	case strings.Contains(ua, "iPhone"):
+		return "iPhone"
+	case strings.Contains(ua, "iPad"):
+		return "iPad"
+	case strings.Contains(ua, "Android"):
+		return "Android phone"
+	case strings.Contains(ua, "Macintosh"):
+		return "Mac"
+	case strings.Contains(ua, "Windows"):
+		return "Windows computer"
+	case strings.Contains(ua, "Linux"):
+		return "Linux computer"
+	}
+	return "unknown device"
+}
