@@ -162,7 +162,9 @@ var ErrLinkLocked = errors.New("too many wrong passphrases")
 // ErrWrongPassphrase is returned for a wrong guess; Left says how many remain.
 type ErrWrongPassphrase struct{ Left int }
 
-func (e *ErrWrongPassphrase) Error() string { return fmt.Sprintf("wrong passphrase, %d tries left", e.Left) }
+func (e *ErrWrongPassphrase) Error() string {
+	return fmt.Sprintf("wrong passphrase, %d tries left", e.Left)
+}
 
 // CheckPassphrase verifies a link's passphrase before any claim, so a wrong guess
 // never burns the link; the fifth wrong guess locks it.

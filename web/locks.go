@@ -379,4 +379,6 @@ func (s *Server) removeUnmanaged(c echo.Context) error {
 }
 
 // pinRules are a lock's code rules as the connector reported them.
-func pinRules(l db.Lock) lock.PINRules { return lock.PINRules{MinLen: l.MinCodeLen, MaxLen: l.MaxCodeLen} }
+func pinRules(l db.Lock) lock.PINRules {
+	return lock.PINRules{MinLen: l.MinCodeLen, MaxLen: l.MaxCodeLen}
+}

@@ -9,7 +9,11 @@ import (
 )
 
 func (s *Server) home(c echo.Context) error {
-	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome)}))
+	locks, err := s.db.Locks(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome), NoLocks: len(locks) == 0}))
 }
 
 func (s *Server) guestsPage(c echo.Context) error {

@@ -37,7 +37,7 @@ func (s *Server) passkeysView(c echo.Context, edit int64, editErr string) (views
 	p := views.PasskeysPage{Page: s.page(c, "Passkeys", views.SectionSettings), Fresh: s.fresh(a)}
 	now := s.db.Now()
 	for _, k := range creds {
-		row := views.PasskeyRow{ID: k.ID, Nickname: k.Nickname, Created: views.When(k.CreatedAt),
+		row := views.PasskeyRow{ID: k.ID, Nickname: k.Nickname, Created: views.Day(k.CreatedAt),
 			LastUsed: views.Ago(now, k.LastUsedAt), Synced: k.BackupEligible && k.BackupState,
 			Authenticator: authenticatorName(k.AAGUID)}
 		if k.ID == edit {

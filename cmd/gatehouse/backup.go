@@ -20,7 +20,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errors.New("usage: gatehouse backup [--db PATH] FILE")
 	}
 	dest := fs.Arg(0)
-	store, err := db.Open(ctx, c.DB)
+	store, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}

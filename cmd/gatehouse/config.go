@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -24,6 +25,10 @@ type config struct {
 	InviteTTL      time.Duration
 	SessionIdle    time.Duration
 	SessionMax     time.Duration
+	KeyFile        string
+	ReconcileEvery time.Duration
+	EventsEvery    time.Duration
+	SimDelay       time.Duration
 }
 
 // flagSet declares the flags shared by the commands that need them; env vars
@@ -40,6 +45,7 @@ func newFlagSet(name string, c *config, stderr io.Writer) *flagSet {
 	fs.StringVar(&fs.publicURL, "public-url", "http://localhost:8080", "URL browsers use to reach Gatehouse; passkeys are bound to it")
 	fs.StringVar(&fs.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.InviteTTL, "invite-ttl", 24*time.Hour, "how long an owner invite link stays valid")
+	fs.StringVar(&c.KeyFile, "key-file", "", "file holding the key that encrypts door codes and API keys (default: beside the database, NAME.key)")
 	return fs
 }
 
@@ -48,6 +54,9 @@ func (fs *flagSet) serveFlags(c *config) {
 	fs.StringVar(&fs.proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 12*time.Hour, "sign out after this long without activity")
 	fs.DurationVar(&c.SessionMax, "session-max", 30*24*time.Hour, "sign out this long after sign-in, active or not")
+	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", 15*time.Second, "how often locks are compared with what they should hold")
+	fs.DurationVar(&c.EventsEvery, "events-every", 30*time.Second, "how often events are pulled from locks")
+	fs.DurationVar(&c.SimDelay, "sim-delay", 1500*time.Millisecond, "how long a simulated lock takes to set or remove a code")
 }
 
 // parse applies env defaults, then the command line, then validates.
@@ -100,6 +109,12 @@ func (c *config) validate(publicURL, proxies, logLevel string) error {
 	}
 	if c.DB == "" {
 		return errors.New("invalid --db: the database path is empty")
+	}
+	if c.KeyFile == "" {
+		c.KeyFile = strings.TrimSuffix(c.DB, filepath.Ext(c.DB)) + ".key"
+	}
+	if c.Addr != "" && (c.ReconcileEvery < time.Second || c.EventsEvery < time.Second || c.SimDelay < 0) {
+		return fmt.Errorf("invalid timers: --reconcile-every and --events-every must be at least 1s, --sim-delay not negative")
 	}
 	if c.InviteTTL <= 0 {
 		return fmt.Errorf("invalid --invite-ttl %s: want a positive duration such as 24h", c.InviteTTL)

@@ -18,7 +18,7 @@ func invite(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := fs.parse(&c, args); err != nil {
 		return err
 	}
-	store, err := db.Open(ctx, c.DB)
+	store, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}

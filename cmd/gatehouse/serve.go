@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -23,16 +26,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 
-	store, err := db.Open(ctx, c.DB)
+	store, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
+	zone := lock.ServerZone()
+	sims := sim.New(store, nil, c.SimDelay)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	rec := lock.NewReconciler(lock.Options{
+		Store: store, Connect: wire.Connect(store, sims, hc), Interval: c.ReconcileEvery,
+		EventEvery: c.EventsEvery, DefaultZone: zone, Log: log, Jitter: lock.Jitter,
+	})
+	side := &wire.Side{Store: store, Rec: rec, Sims: sims, HTTP: hc, Zone: zone}
 	srv, err := web.New(web.Config{
 		PublicURL: c.PublicURL, TrustedProxies: c.TrustedProxies, SessionIdle: c.SessionIdle,
 		SessionAbsolute: c.SessionMax, InviteTTL: c.InviteTTL, Version: version,
-	}, store, log)
+	}, store, side, log)
 	if err != nil {
 		return err
 	}
@@ -51,6 +62,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go store.PruneLoop(ctx, db.SessionLimits{Idle: c.SessionIdle, Absolute: c.SessionMax}, log)
+	recDone := make(chan struct{})
+	go func() { rec.Run(ctx); close(recDone) }()
+	defer func() { <-recDone }()
 	select {
 	case err := <-errc:
 		return err
@@ -65,6 +79,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// openStore opens the database with the key that seals codes and API keys.
+func openStore(ctx context.Context, c config) (*db.DB, error) {
+	key, err := db.LoadOrCreateKey(c.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, c.DB, db.WithKey(key))
+}
+
 // firstRunInvite prints an enrollment link when nobody can sign in yet, so the
 // first owner needs nothing but the terminal they started Gatehouse from.
 func firstRunInvite(ctx context.Context, store *db.DB, c config, stdout io.Writer) error {
@@ -77,6 +100,7 @@ func firstRunInvite(ctx context.Context, store *db.DB, c config, stdout io.Write
 		return err
 	}
 	fmt.Fprintf(stdout, "\nNo owner yet. Open this link in your browser to create the first owner's passkey\n"+
-		"(it works once and expires in %s):\n\n    %s/enroll/%s\n\n", c.InviteTTL, c.PublicURL, token)
+		"(it works once and expires in %s):\n\n    %s/enroll/%s\n\n"+
+		"Then choose Locks → \"Add a simulated lock\" to try Gatehouse with a lock that lives in the database.\n\n", c.InviteTTL, c.PublicURL, token)
 	return nil
 }
