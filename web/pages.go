@@ -16,10 +16,6 @@ func (s *Server) home(c echo.Context) error {
 	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome), NoLocks: len(locks) == 0}))
 }
 
-func (s *Server) guestsPage(c echo.Context) error {
-	return render(c, http.StatusOK, views.Guests(s.page(c, "Guests & codes", views.SectionGuests)))
-}
-
 func (s *Server) timelinePage(c echo.Context) error {
 	return render(c, http.StatusOK, views.Timeline(s.page(c, "Timeline", views.SectionTimeline)))
 }

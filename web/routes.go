@@ -49,7 +49,7 @@ func (s *Server) routes() *echo.Echo {
 	o.POST("/locks/:id/unmanaged/:code/remove", s.removeUnmanaged)
 	o.POST("/locks/:id/sim/keypad", s.simKeypad)
 	o.POST("/locks/:id/sim/:action", s.simSwitch)
-	o.GET("/guests", s.guestsPage)
+	s.guestRoutes(o)
 	o.GET("/timeline", s.timelinePage)
 	o.POST("/signout", s.signOut)
 	o.POST("/reauth/begin", s.reauthBegin)
@@ -75,6 +75,9 @@ func (s *Server) routes() *echo.Echo {
 	o.POST("/settings/sessions/delete-others", s.removeOtherSessions)
 
 	o.GET("/settings/activity", s.activityPage)
+
+	// API token holders: the JSON API for automation.
+	s.apiRoutes(e, o)
 	return e
 }
 
