@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -36,35 +37,73 @@ type NewEvent struct {
 func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, cursor string) (int, error) {
 	var added int
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO events (lock_id, device_event_id, kind, method, code_id, occurred_at, detail)
-			VALUES (?, ?, ?, ?, (SELECT id FROM access_codes WHERE lock_id = ? AND device_code_id = ? AND ? != '' ORDER BY id DESC LIMIT 1), ?, ?)
-			ON CONFLICT (lock_id, device_event_id) DO NOTHING
-			RETURNING code_id`)
+		codes := map[string]int64{}
+		rows, err := tx.QueryContext(ctx, "SELECT id, device_code_id FROM access_codes WHERE lock_id = ? AND device_code_id != '' ORDER BY id", lockID)
 		if err != nil {
-			return fmt.Errorf("db: prepare events: %w", err)
+			return fmt.Errorf("db: codes of lock: %w", err)
 		}
-		defer ins.Close()
-		use, err := tx.PrepareContext(ctx, `UPDATE access_codes SET first_used_at = COALESCE(first_used_at, ?),
-			last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`)
-		if err != nil {
-			return fmt.Errorf("db: prepare code use: %w", err)
+		for rows.Next() {
+			var id int64
+			var dev string
+			if err := rows.Scan(&id, &dev); err != nil {
+				rows.Close()
+				return err
+			}
+			codes[dev] = id // the newest wins, as ORDER BY id DESC LIMIT 1 did
 		}
-		defer use.Close()
-		for _, e := range events {
-			var codeID sql.NullInt64
-			err := ins.QueryRowContext(ctx, lockID, e.DeviceEventID, e.Kind, e.Method, lockID, e.DeviceCodeID, e.DeviceCodeID,
-				unix(e.OccurredAt), e.Detail).Scan(&codeID)
-			if err == sql.ErrNoRows {
-				continue // already stored
-			}
-			if err != nil {
-				return fmt.Errorf("db: insert event: %w", err)
-			}
-			added++
-			if codeID.Valid && e.Kind == "unlocked" {
-				if _, err := use.ExecContext(ctx, unix(e.OccurredAt), unix(e.OccurredAt), codeID.Int64); err != nil {
-					return fmt.Errorf("db: stamp code use: %w", err)
+		rows.Close()
+		type use struct{ first, last int64 }
+		uses := map[int64]use{}
+		const chunk = 100
+		for len(events) > 0 {
+			n := min(chunk, len(events))
+			part := events[:n]
+			events = events[n:]
+			var q strings.Builder
+			q.WriteString("INSERT INTO events (lock_id, device_event_id, kind, method, code_id, occurred_at, detail) VALUES ")
+			args := make([]any, 0, 7*n)
+			for i, e := range part {
+				if i > 0 {
+					q.WriteString(", ")
 				}
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+				var code sql.NullInt64
+				if id, ok := codes[e.DeviceCodeID]; ok && e.DeviceCodeID != "" {
+					code = sql.NullInt64{Int64: id, Valid: true}
+				}
+				args = append(args, lockID, e.DeviceEventID, e.Kind, e.Method, code, unix(e.OccurredAt), e.Detail)
+			}
+			q.WriteString(" ON CONFLICT (lock_id, device_event_id) DO NOTHING RETURNING code_id, kind, occurred_at")
+			rows, err := tx.QueryContext(ctx, q.String(), args...)
+			if err != nil {
+				return fmt.Errorf("db: insert events: %w", err)
+			}
+			for rows.Next() {
+				var code sql.NullInt64
+				var kind string
+				var at int64
+				if err := rows.Scan(&code, &kind, &at); err != nil {
+					rows.Close()
+					return fmt.Errorf("db: insert events: %w", err)
+				}
+				added++
+				if code.Valid && kind == "unlocked" {
+					u, ok := uses[code.Int64]
+					if !ok {
+						u = use{at, at}
+					}
+					u.first, u.last = min(u.first, at), max(u.last, at)
+					uses[code.Int64] = u
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return fmt.Errorf("db: insert events: %w", err)
+			}
+		}
+		for id, u := range uses {
+			if _, err := tx.ExecContext(ctx, `UPDATE access_codes SET first_used_at = MIN(COALESCE(first_used_at, ?), ?),
+				last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`, u.first, u.first, u.last, id); err != nil {
+				return fmt.Errorf("db: stamp code use: %w", err)
 			}
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE locks SET event_cursor = ?, events_pulled_at = ? WHERE id = ?", cursor, unix(d.now()), lockID)

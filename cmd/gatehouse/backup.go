@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gatehouse/gatehouse/db"
 )
 
 // backup writes a consistent snapshot of a live database and verifies it.

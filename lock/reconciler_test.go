@@ -1,0 +1,844 @@
+package lock_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/lock/sim"
+)
+
+func TestDiscovery(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	if l.Name != "Front door" || l.TimeZone != "Europe/Lisbon" || !l.NativeSchedules || l.Slots != sim.Slots || !l.Online {
+		t.Errorf("discovered lock: got %+v, want Front door in Europe/Lisbon, native, %d slots, online", l, sim.Slots)
+	}
+	if l.LastSyncAt.IsZero() || l.LastError != "" {
+		t.Errorf("lock sync: got at %v error %q, want synced without error", l.LastSyncAt, l.LastError)
+	}
+	conns, _ := e.store.Connections(e.ctx)
+	if conns[0].LastSyncAt.IsZero() || conns[0].LastError != "" {
+		t.Errorf("connection sync: got at %v error %q, want synced without error", conns[0].LastSyncAt, conns[0].LastError)
+	}
+
+	// The lock going offline is recorded by discovery.
+	if err := e.sim.SetOnline(e.ctx, dev, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	e.pass()
+	if got := e.lock(l.ID); got.Online || got.OfflineSince.IsZero() {
+		t.Errorf("offline lock: got online %v since %v, want offline with a time", got.Online, got.OfflineSince)
+	}
+}
+
+// listFails is the simulator with ListLocks failing with err.
+type listFails struct {
+	lock.Connector
+	err error
+}
+
+func (l listFails) ListLocks(context.Context) ([]lock.Device, error) { return nil, l.err }
+
+func TestFailingConnectionDoesNotStopOthers(t *testing.T) {
+	cases := []struct {
+		name    string
+		connect func(s *sim.Sim) (lock.Connector, error) // the failing connection's
+		lastErr string
+	}{
+		{"connector cannot be built", func(*sim.Sim) (lock.Connector, error) { return nil, errors.New("seam: no API key") },
+			"seam: no API key"},
+		{"credentials refused", func(s *sim.Sim) (lock.Connector, error) {
+			return listFails{s, &lock.Error{Kind: lock.Auth, Vendor: "seam", Message: "invalid API key"}}, nil
+		}, "seam: invalid API key"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			store := dbtest.New(t, db.WithClock(clk.Now))
+			e := &env{t: t, ctx: t.Context(), clk: clk, store: store, sim: sim.New(store, clk.Now, simDelay)}
+			// The failing connection comes first.
+			bad, err := store.CreateConnection(e.ctx, "seam", "Seam", "https://connect.getseam.com", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.SimConnection(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			o := e.options("test-a", e.sim)
+			o.Connect = func(ctx context.Context, c db.Connection) (lock.Connector, error) {
+				if c.ID == bad.ID {
+					return tc.connect(e.sim)
+				}
+				return e.sim, nil
+			}
+			e.r = lock.NewReconciler(o)
+			l, dev := e.addLock("Front door")
+			c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+			e.pass()
+			e.wantStatus(c.ID, db.StatusSetting, "")
+			if n := len(e.onLock(dev)); n != 1 {
+				t.Errorf("codes on the lock: got %d, want 1", n)
+			}
+			got, err := store.Connection(e.ctx, bad.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.LastError != tc.lastErr || !got.LastSyncAt.IsZero() {
+				t.Errorf("failing connection: got error %q synced %v, want %q never synced", got.LastError, got.LastSyncAt, tc.lastErr)
+			}
+		})
+	}
+}
+
+func TestSetThenConfirmed(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	c := e.newCode(l.ID, "Alice", "482913", time.Time{}, time.Time{})
+
+	e.pass()
+	got := e.wantStatus(c.ID, db.StatusSetting, "")
+	held := e.onLock(dev)
+	if len(held) != 1 {
+		t.Fatalf("codes on the lock: got %d, want 1", len(held))
+	}
+	if held[0].CodeID != got.DeviceCodeID || held[0].PIN != "482913" || held[0].Name != lock.CodeName("Alice", c.ID) {
+		t.Errorf("code on the lock: got id %s name %q, want id %s name %q with our PIN",
+			held[0].CodeID, held[0].Name, got.DeviceCodeID, lock.CodeName("Alice", c.ID))
+	}
+	if as := e.attempts(c.ID); len(as) != 1 || !as[0].OK || as[0].Action != "set" {
+		t.Errorf("attempts: got %+v, want one successful set", as)
+	}
+
+	// Not yet landed: still setting, nothing sent again.
+	e.clk.Advance(time.Second)
+	e.pass()
+	e.wantStatus(c.ID, db.StatusSetting, "")
+
+	e.settle()
+	got = e.wantStatus(c.ID, db.StatusOnLock, "")
+	if !got.SetAt.Equal(e.clk.Now()) {
+		t.Errorf("set at: got %v, want %v", got.SetAt, e.clk.Now())
+	}
+	if n := len(e.onLock(dev)); n != 1 {
+		t.Errorf("codes on the lock: got %d, want 1", n)
+	}
+	if n := len(e.attempts(c.ID)); n != 1 {
+		t.Errorf("attempts: got %d, want 1", n)
+	}
+}
+
+// TestWindow follows a code through its window, on a lock that enforces windows
+// itself (the code goes on up to a day early, with its window) and on one that
+// does not (the reconciler sets it at the start and removes it at the end).
+func TestWindow(t *testing.T) {
+	type check struct {
+		at       time.Duration // after the start of the window (negative: before)
+		status   string
+		onLock   int  // codes in the lock's memory
+		windowed bool // the code on the lock carries its window
+	}
+	const length = 3 * time.Hour
+	cases := []struct {
+		name   string
+		native bool
+		steps  []check
+	}{
+		{"native schedules", true, []check{
+			{-48 * time.Hour, db.StatusScheduled, 0, false},
+			{-24*time.Hour - time.Minute, db.StatusScheduled, 0, false},
+			{-23 * time.Hour, db.StatusSetting, 1, true},
+			{-23*time.Hour + simDelay, db.StatusOnLock, 1, true},
+			{0, db.StatusOnLock, 1, true},
+			{length - time.Second, db.StatusOnLock, 1, true},
+			{length, db.StatusRemoving, 1, true},
+			{length + simDelay, db.StatusRemoved, 0, false},
+		}},
+		{"no native schedules", false, []check{
+			{-48 * time.Hour, db.StatusScheduled, 0, false},
+			{-23 * time.Hour, db.StatusScheduled, 0, false},
+			{-time.Second, db.StatusScheduled, 0, false},
+			{0, db.StatusSetting, 1, false},
+			{simDelay, db.StatusOnLock, 1, false},
+			{length - time.Second, db.StatusOnLock, 1, false},
+			{length, db.StatusRemoving, 1, false},
+			{length + simDelay, db.StatusRemoved, 0, false},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []envOption
+			if !tc.native {
+				opts = append(opts, withWrap(func(c lock.Connector) lock.Connector { return hideNative{c} }))
+			}
+			e := newEnv(t, opts...)
+			l, dev := e.addLock("Front door")
+			if l.NativeSchedules != tc.native {
+				t.Fatalf("native schedules: got %v, want %v", l.NativeSchedules, tc.native)
+			}
+			start := e.clk.Now().Add(48 * time.Hour)
+			c := e.newCode(l.ID, "Guest", "482913", start, start.Add(length))
+			for _, s := range tc.steps {
+				e.clk.Set(start.Add(s.at))
+				e.pass()
+				got := e.code(c.ID)
+				held := e.onLock(dev)
+				if got.Status != s.status || len(held) != s.onLock {
+					t.Fatalf("at %v: got status %q (error %q) with %d codes on the lock, want %q with %d",
+						s.at, got.Status, got.LastError, len(held), s.status, s.onLock)
+				}
+				if len(held) == 1 {
+					w := !held[0].StartsAt.IsZero()
+					if w != s.windowed || w && (!held[0].StartsAt.Equal(start) || !held[0].EndsAt.Equal(start.Add(length))) {
+						t.Errorf("at %v: window on the lock: got %v to %v, want windowed %v", s.at, held[0].StartsAt, held[0].EndsAt, s.windowed)
+					}
+				}
+			}
+			if got := e.code(c.ID); got.RemovedAt.IsZero() || got.SetAt.IsZero() {
+				t.Errorf("set at %v, removed at %v: want both stamped", got.SetAt, got.RemovedAt)
+			}
+		})
+	}
+}
+
+func TestRevokeRemovedOnlyOnceConfirmed(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	c := e.newCode(l.ID, "Cleaner", "482913", time.Time{}, time.Time{})
+	e.pass()
+	e.settle()
+	e.wantStatus(c.ID, db.StatusOnLock, "")
+
+	if _, err := e.store.RevokeAccessCode(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.wantStatus(c.ID, db.StatusRemoving, "")
+	if held := e.onLock(dev); len(held) != 1 || held[0].State != db.SimRemoving {
+		t.Fatalf("lock memory after removal sent: got %+v, want the code being removed", held)
+	}
+	// The lock has not confirmed yet: passes keep it removing and send nothing more.
+	for range 3 {
+		e.clk.Advance(time.Second / 2)
+		e.pass()
+		e.wantStatus(c.ID, db.StatusRemoving, "")
+	}
+	e.clk.Advance(simDelay)
+	e.pass()
+	got := e.wantStatus(c.ID, db.StatusRemoved, "")
+	if got.RemovedAt.IsZero() {
+		t.Errorf("removed at: got zero, want stamped")
+	}
+	if n := len(e.onLock(dev)); n != 0 {
+		t.Errorf("codes on the lock: got %d, want 0", n)
+	}
+	var actions []string
+	for _, a := range e.attempts(c.ID) {
+		actions = append(actions, fmt.Sprintf("%s ok=%v", a.Action, a.OK))
+	}
+	if got, want := strings.Join(actions, ", "), "remove ok=true, set ok=true"; got != want {
+		t.Errorf("attempts (newest first): got %s, want %s", got, want)
+	}
+}
+
+func TestRevokeNeverSent(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	if err := e.sim.SetOnline(e.ctx, dev, false); err != nil {
+		t.Fatal(err)
+	}
+	start := e.clk.Now().Add(72 * time.Hour)
+	later := e.newCode(l.ID, "Later", "482913", start, start.Add(time.Hour))
+	e.pass()
+	e.wantStatus(later.ID, db.StatusScheduled, "")
+	// Revoked before it was ever sent: no lock needed to know it is not on it.
+	if _, err := e.store.RevokeAccessCode(e.ctx, later.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.wantStatus(later.ID, db.StatusRemoved, "")
+}
+
+func TestOfflineThenBack(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	keep := e.newCode(l.ID, "Family", "111111", time.Time{}, time.Time{})
+	gone := e.newCode(l.ID, "Old tenant", "222222", time.Time{}, time.Time{})
+	e.pass()
+	e.settle()
+	if _, err := e.store.RevokeAccessCode(e.ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.newCode(l.ID, "New tenant", "333333", time.Time{}, time.Time{})
+	if err := e.sim.SetOnline(e.ctx, dev, false); err != nil {
+		t.Fatal(err)
+	}
+
+	e.pass()
+	const offline = "sim: the lock is offline (device_offline)"
+	e.wantStatus(keep.ID, db.StatusOnLock, "")
+	e.wantStatus(gone.ID, db.StatusRemoving, offline)
+	e.wantStatus(fresh.ID, db.StatusSetting, offline)
+	if got := e.lock(l.ID); got.LastError != offline || got.Online {
+		t.Errorf("lock: got error %q online %v, want %q offline", got.LastError, got.Online, offline)
+	}
+
+	// Each failure doubles the wait, up to ten minutes; passes in between do nothing.
+	waits := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 10 * time.Minute, 10 * time.Minute}
+	for i, want := range waits {
+		for _, id := range []int64{gone.ID, fresh.ID} {
+			c := e.code(id)
+			if c.Attempts != i+1 {
+				t.Errorf("code %d after failure %d: got %d attempts, want %d", id, i+1, c.Attempts, i+1)
+			}
+			if got := c.NextAttemptAt.Sub(e.clk.Now()); got != want {
+				t.Errorf("code %d after failure %d: next attempt in %v, want %v", id, i+1, got, want)
+			}
+		}
+		e.clk.Advance(want - time.Second)
+		e.pass()
+		if c := e.code(fresh.ID); c.Attempts != i+1 {
+			t.Fatalf("pass before the wait ended: got %d attempts, want %d", c.Attempts, i+1)
+		}
+		e.clk.Advance(time.Second)
+		e.pass()
+	}
+	e.wantStatus(gone.ID, db.StatusRemoving, offline)
+	e.wantStatus(fresh.ID, db.StatusSetting, offline)
+	if held := e.onLock(dev); len(held) != 2 {
+		t.Errorf("lock memory while offline: got %d codes, want the 2 it had", len(held))
+	}
+
+	// Back online: discovery sees it, pending codes are due at once and converge.
+	if err := e.sim.SetOnline(e.ctx, dev, true); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(15 * time.Second)
+	e.pass()
+	e.wantStatus(gone.ID, db.StatusRemoving, "")
+	e.wantStatus(fresh.ID, db.StatusSetting, "")
+	e.settle()
+	e.wantStatus(keep.ID, db.StatusOnLock, "")
+	e.wantStatus(gone.ID, db.StatusRemoved, "")
+	e.wantStatus(fresh.ID, db.StatusOnLock, "")
+	if got := e.lock(l.ID); got.LastError != "" || !got.Online {
+		t.Errorf("lock: got error %q online %v, want none, online", got.LastError, got.Online)
+	}
+	held := e.onLock(dev)
+	var pins []string
+	for _, h := range held {
+		pins = append(pins, h.PIN)
+	}
+	if got := strings.Join(pins, ","); got != "111111,333333" {
+		t.Errorf("PINs on the lock: got %s, want 111111,333333", got)
+	}
+}
+
+func TestSlotsFull(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	for i := range sim.Slots {
+		if _, err := e.sim.SetCode(e.ctx, dev, lock.CodeSpec{Name: fmt.Sprintf("Lockly app %d", i), PIN: fmt.Sprintf("5%05d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+	e.pass()
+	got := e.wantStatus(c.ID, db.StatusFailed, "sim: all 18 code slots on the lock are in use (slots_full)")
+	if got.Attempts != 1 {
+		t.Errorf("attempts: got %d, want 1", got.Attempts)
+	}
+	// No automatic retry.
+	e.clk.Advance(time.Hour)
+	e.pass()
+	if got := e.wantStatus(c.ID, db.StatusFailed, "*"); got.Attempts != 1 || len(e.attempts(c.ID)) != 1 {
+		t.Errorf("after an hour: got %d attempts, want still 1", got.Attempts)
+	}
+
+	// The owner frees a slot (removes a foreign code) and retries.
+	un, err := e.store.UnmanagedCodes(e.ctx, l.ID)
+	if err != nil || len(un) != sim.Slots {
+		t.Fatalf("unmanaged codes: got %d (%v), want %d", len(un), err, sim.Slots)
+	}
+	if err := e.store.RequestUnmanagedRemoval(e.ctx, l.ID, un[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.settle()
+	if err := e.store.RetryAccessCode(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.settle()
+	e.wantStatus(c.ID, db.StatusOnLock, "")
+	if n := len(e.onLock(dev)); n != sim.Slots {
+		t.Errorf("codes on the lock: got %d, want %d", n, sim.Slots)
+	}
+}
+
+// failSet is the simulator with SetCode answering err; when acted, the simulator
+// did create the code first (a reply lost after the vendor acted).
+type failSet struct {
+	lock.Connector
+	err   error
+	acted bool
+}
+
+func (f failSet) SetCode(ctx context.Context, deviceID string, spec lock.CodeSpec) (lock.Code, error) {
+	if f.acted {
+		if _, err := f.Connector.SetCode(ctx, deviceID, spec); err != nil {
+			return lock.Code{}, err
+		}
+	}
+	return lock.Code{}, f.err
+}
+
+func TestSetErrors(t *testing.T) {
+	cases := []struct {
+		name     string
+		err      error
+		status   string
+		lastErr  string
+		attempts int
+		next     time.Duration // next attempt after now; 0: none scheduled
+	}{
+		{"transient", &lock.Error{Kind: lock.Transient, Vendor: "sim", Message: "gateway timeout"},
+			db.StatusSetting, "sim: gateway timeout", 1, 30 * time.Second},
+		{"permanent", &lock.Error{Kind: lock.Permanent, Vendor: "sim", Code: "code_rejected", Message: "a PIN may only hold the digits 0 to 9"},
+			db.StatusFailed, "sim: a PIN may only hold the digits 0 to 9 (code_rejected)", 1, 0},
+		{"auth", &lock.Error{Kind: lock.Auth, Vendor: "sim", Message: "invalid API key"},
+			db.StatusFailed, "connection credentials rejected", 1, 0},
+		{"not a lock.Error", errors.New("connection reset"),
+			db.StatusSetting, "connection reset", 1, 30 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, withWrap(func(c lock.Connector) lock.Connector { return failSet{Connector: c, err: tc.err} }))
+			l, dev := e.addLock("Front door")
+			c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+			e.pass()
+			got := e.wantStatus(c.ID, tc.status, tc.lastErr)
+			if got.Attempts != tc.attempts {
+				t.Errorf("attempts: got %d, want %d", got.Attempts, tc.attempts)
+			}
+			var next time.Duration
+			if !got.NextAttemptAt.IsZero() {
+				next = got.NextAttemptAt.Sub(e.clk.Now())
+			}
+			if next != tc.next {
+				t.Errorf("next attempt in: got %v, want %v", next, tc.next)
+			}
+			if n := len(e.onLock(dev)); n != 0 {
+				t.Errorf("codes on the lock: got %d, want 0", n)
+			}
+		})
+	}
+}
+
+// TestTransientAfterVendorActed is Seam's case: the create reached the vendor but
+// the reply was lost. The next pass lists the code, recognises it by its marker and
+// adopts it instead of creating a second one.
+func TestTransientAfterVendorActed(t *testing.T) {
+	e := newEnv(t, withWrap(func(c lock.Connector) lock.Connector {
+		return failSet{Connector: c, acted: true, err: &lock.Error{Kind: lock.Transient, Vendor: "sim", Message: "502 bad gateway"}}
+	}))
+	l, dev := e.addLock("Front door")
+	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+	e.pass()
+	e.wantStatus(c.ID, db.StatusSetting, "sim: 502 bad gateway")
+	for range 3 {
+		e.clk.Advance(time.Minute) // past any backoff
+		e.pass()
+	}
+	held := e.onLock(dev)
+	if len(held) != 1 {
+		t.Fatalf("codes on the lock: got %d, want 1", len(held))
+	}
+	got := e.wantStatus(c.ID, db.StatusOnLock, "")
+	if got.DeviceCodeID != held[0].CodeID {
+		t.Errorf("device code id: got %q, want %q", got.DeviceCodeID, held[0].CodeID)
+	}
+	if n := len(e.attempts(c.ID)); n != 1 {
+		t.Errorf("set attempts: got %d, want 1", n)
+	}
+}
+
+// TestCrashBetweenCallAndWrite: the process died after the lock accepted a code
+// and before the database recorded it. The next pass adopts the code.
+func TestCrashBetweenCallAndWrite(t *testing.T) {
+	for _, intent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("intent written %v", intent), func(t *testing.T) {
+			e := newEnv(t)
+			l, dev := e.addLock("Front door")
+			c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+			if intent {
+				if err := e.store.ObserveCode(e.ctx, c.ID, db.CodeObservation{Status: db.StatusSetting}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sent, err := e.sim.SetCode(e.ctx, dev, lock.CodeSpec{Name: lock.CodeName(c.Label, c.ID), PIN: "482913"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.pass()
+			got := e.wantStatus(c.ID, db.StatusSetting, "")
+			if got.DeviceCodeID != sent.ID {
+				t.Errorf("device code id: got %q, want the adopted %q", got.DeviceCodeID, sent.ID)
+			}
+			e.settle()
+			e.wantStatus(c.ID, db.StatusOnLock, "")
+			if held := e.onLock(dev); len(held) != 1 || held[0].CodeID != sent.ID {
+				t.Errorf("codes on the lock: got %+v, want exactly the one sent", held)
+			}
+			if n := len(e.attempts(c.ID)); n != 0 {
+				t.Errorf("set attempts: got %d, want 0 (nothing sent again)", n)
+			}
+			if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 0 {
+				t.Errorf("unmanaged codes: got %d, want 0", len(un))
+			}
+		})
+	}
+}
+
+// TestMarkerWithAnotherPIN: a code bearing our marker but not our PIN is not ours
+// (another installation's, or a hand-made copy): it is listed, not adopted.
+func TestMarkerWithAnotherPIN(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+	if _, err := e.sim.SetCode(e.ctx, dev, lock.CodeSpec{Name: lock.CodeName(c.Label, c.ID), PIN: "777777"}); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.settle()
+	e.wantStatus(c.ID, db.StatusOnLock, "")
+	if n := len(e.onLock(dev)); n != 2 {
+		t.Errorf("codes on the lock: got %d, want 2", n)
+	}
+	if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 1 || un[0].Name != lock.CodeName(c.Label, c.ID) {
+		t.Errorf("unmanaged codes: got %+v, want the look-alike", un)
+	}
+}
+
+func TestUnmanagedCodes(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	ours := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+	foreign, err := e.sim.SetCode(e.ctx, dev, lock.CodeSpec{Name: "Plumber", PIN: "919191"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.settle()
+	un, err := e.store.UnmanagedCodes(e.ctx, l.ID)
+	if err != nil || len(un) != 1 || un[0].DeviceCodeID != foreign.ID || un[0].Name != "Plumber" {
+		t.Fatalf("unmanaged codes: got %+v (%v), want the plumber's", un, err)
+	}
+	e.wantStatus(ours.ID, db.StatusOnLock, "")
+
+	// Listed only: it stays on the lock until the owner asks.
+	e.clk.Advance(time.Hour)
+	e.pass()
+	if n := len(e.onLock(dev)); n != 2 {
+		t.Fatalf("codes on the lock: got %d, want 2", n)
+	}
+
+	if err := e.store.RequestUnmanagedRemoval(e.ctx, l.ID, un[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	for _, h := range e.onLock(dev) {
+		if want := map[bool]string{true: db.SimRemoving, false: db.SimSet}[h.CodeID == foreign.ID]; h.State != want {
+			t.Errorf("after removal sent, %q on the lock: got %s, want %s", h.Name, h.State, want)
+		}
+	}
+	e.settle()
+	held := e.onLock(dev)
+	if len(held) != 1 || held[0].PIN != "482913" {
+		t.Errorf("codes on the lock: got %+v, want only ours", held)
+	}
+	if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 0 {
+		t.Errorf("unmanaged codes after removal: got %+v, want none", un)
+	}
+	e.wantStatus(ours.ID, db.StatusOnLock, "")
+}
+
+func TestUnmanagedRemovalWhileOffline(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	if _, err := e.sim.SetCode(e.ctx, dev, lock.CodeSpec{Name: "Plumber", PIN: "919191"}); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	un, _ := e.store.UnmanagedCodes(e.ctx, l.ID)
+	if len(un) != 1 {
+		t.Fatalf("unmanaged codes: got %d, want 1", len(un))
+	}
+	if err := e.store.RequestUnmanagedRemoval(e.ctx, l.ID, un[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.SetOnline(e.ctx, dev, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	e.pass()
+	// Unknown while the lock is unreachable: the listing stays as last seen.
+	if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 1 {
+		t.Errorf("unmanaged codes while offline: got %d, want 1", len(un))
+	}
+	if err := e.sim.SetOnline(e.ctx, dev, true); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	e.pass()
+	e.settle()
+	if n := len(e.onLock(dev)); n != 0 {
+		t.Errorf("codes on the lock: got %d, want 0", n)
+	}
+}
+
+// guard fails the test if two reconcilers call one lock at the same time.
+type guard struct {
+	mu       sync.Mutex
+	busy     map[string]string // device → holder in a call
+	overlaps []string
+}
+
+type guarded struct {
+	lock.Connector
+	g      *guard
+	holder string
+}
+
+func (g guarded) enter(dev string) func() {
+	g.g.mu.Lock()
+	if other, ok := g.g.busy[dev]; ok {
+		g.g.overlaps = append(g.g.overlaps, fmt.Sprintf("%s and %s on %s", other, g.holder, dev))
+	}
+	g.g.busy[dev] = g.holder
+	g.g.mu.Unlock()
+	return func() {
+		g.g.mu.Lock()
+		delete(g.g.busy, dev)
+		g.g.mu.Unlock()
+	}
+}
+
+func (g guarded) SetCode(ctx context.Context, dev string, spec lock.CodeSpec) (lock.Code, error) {
+	defer g.enter(dev)()
+	return g.Connector.SetCode(ctx, dev, spec)
+}
+
+func (g guarded) RemoveCode(ctx context.Context, dev, id string) error {
+	defer g.enter(dev)()
+	return g.Connector.RemoveCode(ctx, dev, id)
+}
+
+func (g guarded) ListCodes(ctx context.Context, dev string) ([]lock.Code, error) {
+	defer g.enter(dev)()
+	return g.Connector.ListCodes(ctx, dev)
+}
+
+// TestTwoReconcilers runs two reconcilers (two processes: own holder, own
+// simulator instance) over one database at the same time. Leases keep them off
+// each other's locks: every code ends up on its lock exactly once, set once.
+func TestTwoReconcilers(t *testing.T) {
+	e := newEnv(t)
+	g := &guard{busy: map[string]string{}}
+	var rs []*lock.Reconciler
+	for _, h := range []string{"host-a", "host-b"} {
+		o := e.options(h, sim.New(e.store, e.clk.Now, simDelay))
+		connect := o.Connect
+		o.Connect = func(ctx context.Context, c db.Connection) (lock.Connector, error) {
+			conn, err := connect(ctx, c)
+			return guarded{Connector: conn, g: g, holder: h}, err
+		}
+		rs = append(rs, lock.NewReconciler(o))
+	}
+	var devs []string
+	for i := range 6 {
+		dev, err := e.sim.AddLock(e.ctx, fmt.Sprintf("Door %d", i), "Europe/Lisbon")
+		if err != nil {
+			t.Fatal(err)
+		}
+		devs = append(devs, dev)
+	}
+	e.pass() // discovery only; no codes yet
+	var codes []db.AccessCode
+	for i, dev := range devs {
+		l := e.lockByDevice(dev)
+		for j := range 3 {
+			codes = append(codes, e.newCode(l.ID, fmt.Sprintf("Guest %d", j), fmt.Sprintf("%d%d4829", i+1, j+1), time.Time{}, time.Time{}))
+		}
+	}
+	for round := range 4 {
+		var wg sync.WaitGroup
+		errs := make([]error, len(rs))
+		for i, r := range rs {
+			wg.Go(func() { errs[i] = r.Pass(e.ctx) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, reconciler %d: %v", round, i, err)
+			}
+		}
+		e.clk.Advance(time.Second)
+	}
+	if len(g.overlaps) > 0 {
+		t.Errorf("two reconcilers called one lock at once: %v", g.overlaps)
+	}
+	for _, dev := range devs {
+		if n := len(e.onLock(dev)); n != 3 {
+			t.Errorf("lock %s: got %d codes, want 3", dev, n)
+		}
+	}
+	for _, c := range codes {
+		e.wantStatus(c.ID, db.StatusOnLock, "")
+		if as := e.attempts(c.ID); len(as) != 1 {
+			t.Errorf("code %d: got %d attempts, want 1", c.ID, len(as))
+		}
+	}
+	for _, dev := range devs {
+		if l := e.lockByDevice(dev); l.LastError != "" {
+			t.Errorf("lock %s: got error %q, want none", dev, l.LastError)
+		}
+	}
+}
+
+func TestLeaseHeldElsewhere(t *testing.T) {
+	e := newEnv(t)
+	l, dev := e.addLock("Front door")
+	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+	ok, err := e.store.ClaimLock(e.ctx, l.ID, "another-process", lock.LeaseTTL)
+	if err != nil || !ok {
+		t.Fatalf("claim: got %v, %v", ok, err)
+	}
+	e.pass()
+	e.wantStatus(c.ID, db.StatusScheduled, "")
+	if n := len(e.onLock(dev)); n != 0 {
+		t.Errorf("codes on the lock while leased elsewhere: got %d, want 0", n)
+	}
+	// The other process died: its lease runs out and the work is taken over.
+	e.clk.Advance(lock.LeaseTTL)
+	e.pass()
+	e.wantStatus(c.ID, db.StatusSetting, "")
+}
+
+// TestRun drives the loops: a pass and a pull at start, then one per nudge, and a
+// clean stop.
+func TestRun(t *testing.T) {
+	passes, pulls := make(chan struct{}, 100), make(chan struct{}, 100)
+	e := newEnv(t, withWrap(func(c lock.Connector) lock.Connector { return signal{c, passes, pulls} }))
+	e.addLock("Front door")
+	<-passes // addLock's pass
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() {
+		e.r.Run(ctx)
+		close(done)
+	}()
+	wait := func(ch chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s", what)
+		}
+	}
+	wait(passes, "pass at start")
+	wait(pulls, "pull at start")
+	e.r.Nudge()
+	wait(passes, "pass after a nudge")
+	e.r.NudgeEvents()
+	wait(pulls, "pull after a nudge")
+	cancel()
+	wait(done, "stop after cancel")
+}
+
+// signal reports each pass (ListLocks) and each event pull (Events).
+type signal struct {
+	lock.Connector
+	passes, pulls chan struct{}
+}
+
+func (s signal) ListLocks(ctx context.Context) ([]lock.Device, error) {
+	s.passes <- struct{}{}
+	return s.Connector.ListLocks(ctx)
+}
+
+func (s signal) Events(ctx context.Context, dev, cursor string) ([]lock.Event, string, error) {
+	evs, next, err := s.Connector.Events(ctx, dev, cursor)
+	if len(evs) == 0 {
+		s.pulls <- struct{}{}
+	}
+	return evs, next, err
+}
+
+// hidePINs is the real simulator as a connector that does not disclose PINs.
+type hidePINs struct{ lock.Connector }
+
+func (h hidePINs) ListCodes(ctx context.Context, dev string) ([]lock.Code, error) {
+	cs, err := h.Connector.ListCodes(ctx, dev)
+	for i := range cs {
+		cs[i].PIN = ""
+	}
+	return cs, err
+}
+
+// TestExtraCopyRemoved: a second code bearing the marker of one of ours (say, left
+// by an older version) is taken off when the connector gives no PIN to tell them
+// apart; ours, known by its device code id, stays.
+func TestExtraCopyRemoved(t *testing.T) {
+	e := newEnv(t, withWrap(func(c lock.Connector) lock.Connector { return hidePINs{c} }))
+	l, dev := e.addLock("Front door")
+	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
+	e.pass()
+	e.settle()
+	first := e.code(c.ID).DeviceCodeID
+	if _, err := e.sim.SetCode(e.ctx, dev, lock.CodeSpec{Name: lock.CodeName(c.Label, c.ID), PIN: "555555"}); err != nil {
+		t.Fatal(err)
+	}
+	e.pass()
+	e.settle()
+	held := e.onLock(dev)
+	if len(held) != 1 || held[0].CodeID != first {
+		t.Errorf("codes on the lock: got %+v, want only %s", held, first)
+	}
+	e.wantStatus(c.ID, db.StatusOnLock, "")
+	if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 0 {
+		t.Errorf("unmanaged codes: got %d, want 0", len(un))
+	}
+}
+
+func TestStateOf(t *testing.T) {
+	battery, locked := 0.5, true
+	cases := []struct {
+		name string
+		d    lock.Device
+		want db.DeviceState
+	}{
+		{"as reported", lock.Device{ID: "d1", Name: "Back door", Manufacturer: "Lockly", Model: "Secure Pro", Online: true,
+			Locked: &locked, Battery: &battery, Firmware: "3.7", TimeZone: "Europe/Lisbon",
+			Caps: lock.Capabilities{NativeSchedules: true, Slots: 18, MinCodeLen: 6, MaxCodeLen: 8}},
+			db.DeviceState{DeviceID: "d1", Name: "Back door", Manufacturer: "Lockly", Model: "Secure Pro", Online: true,
+				Locked: &locked, Battery: &battery, Firmware: "3.7", TimeZone: "Europe/Lisbon",
+				NativeSchedules: true, Slots: 18, MinCodeLen: 6, MaxCodeLen: 8}},
+		{"no name, unknown zone", lock.Device{ID: "d2", Name: " ", Manufacturer: "August", Model: "Wi-Fi", TimeZone: "Moon/Base"},
+			db.DeviceState{DeviceID: "d2", Name: "August Wi-Fi", Manufacturer: "August", Model: "Wi-Fi"}},
+		{"nothing but an id", lock.Device{ID: "d3"}, db.DeviceState{DeviceID: "d3", Name: "d3"}},
+	}
+	for _, tc := range cases {
+		if got := lock.StateOf(tc.d); fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", tc.want) {
+			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
