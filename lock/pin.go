@@ -67,7 +67,7 @@ func weakness(pin string) string {
 	up, down := true, true
 	for i := 1; i < len(pin); i++ {
 		d := int(pin[i]) - int(pin[i-1])
-		up = up && (d == 1 || d == -9)    // 7890 counts as a run
+		up = up && (d == 1 || d == -9)     // 7890 counts as a run
 		down = down && (d == -1 || d == 9) // so does 1098
 	}
 	if up || down {

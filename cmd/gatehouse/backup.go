@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
 )
 
 // backup writes a consistent snapshot of a live database and verifies it.
