@@ -17,6 +17,9 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
@@ -43,6 +46,8 @@ type testApp struct {
 	ts    *httptest.Server
 	clock *clock
 	logs  *bytes.Buffer
+	sim   *sim.Sim         // the simulated locks, on the test clock
+	rec   *lock.Reconciler // driven step by step with app.reconcile()
 }
 
 func newTestApp(t *testing.T, publicURL string) *testApp {
@@ -52,14 +57,55 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 	u, _ := url.Parse(publicURL)
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	sims := sim.New(store, clk.Now, simDelay)
+	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), Now: clk.Now,
+		DefaultZone: "Europe/Berlin", Log: log})
+	side := &wire.Side{Store: store, Rec: rec, Sims: sims, Zone: "Europe/Berlin"}
 	srv, err := New(Config{PublicURL: u, SessionIdle: 12 * time.Hour, SessionAbsolute: 30 * 24 * time.Hour,
-		InviteTTL: 24 * time.Hour}, store, nil, log)
+		InviteTTL: 24 * time.Hour}, store, side, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs}
+	return &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs, sim: sims, rec: rec}
+}
+
+// simDelay is how long a simulated lock takes to set or remove a code, on the test clock.
+const simDelay = 2 * time.Second
+
+// reconcile runs one reconciler pass and one event pull, as the timers would.
+func (a *testApp) reconcile() {
+	a.t.Helper()
+	if err := a.rec.Pass(context.Background()); err != nil {
+		a.t.Fatalf("reconcile pass: %v", err)
+	}
+	if err := a.rec.PullEvents(context.Background()); err != nil {
+		a.t.Fatalf("pull events: %v", err)
+	}
+}
+
+// settle lets the simulated locks finish pending work and reconciles twice: once
+// to observe, once to act on what was observed.
+func (a *testApp) settle() {
+	a.t.Helper()
+	a.reconcile()
+	a.clock.Advance(simDelay + time.Second)
+	a.reconcile()
+}
+
+// addSimLock makes a simulated lock through the same path as the Locks page.
+func (a *testApp) addSimLock(name string) db.Lock {
+	a.t.Helper()
+	id, err := a.srv.locks.AddSimLock(context.Background(), name)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	l, err := a.db.Lock(context.Background(), id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return l
 }
 
 type lockedWriter struct {
