@@ -146,3 +146,5 @@ CREATE TABLE sim_events (
     detail     TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX sim_events_device ON sim_events(device_id, seq);
+-- The simulator lists a device's codes on every reconcile pass.
+CREATE INDEX sim_codes_device ON sim_codes(device_id, created_at, code_id);

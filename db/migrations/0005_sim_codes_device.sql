@@ -1,1 +1,0 @@
-CREATE INDEX sim_codes_device ON sim_codes(device_id, created_at, code_id);
