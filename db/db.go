@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -28,6 +29,11 @@ type DB struct {
 	now     func() time.Time
 	aead    cipher.AEAD // seals PINs and API keys; nil without WithKey
 	aeadErr error
+
+	writes     chan writeReq // group commit queue (writer.go)
+	writerDone chan struct{}
+	closing    sync.RWMutex
+	closed     bool
 }
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -79,11 +85,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	r.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
 	d.r = r
+	d.startWriter()
 	return d, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stopWriter()
 	return errors.Join(d.r.Close(), d.w.Close())
 }
 
@@ -98,23 +106,6 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Now is the store's clock.
 func (d *DB) Now() time.Time { return d.now() }
-
-// tx runs fn in an IMMEDIATE transaction on the write connection and commits
-// when fn returns nil.
-func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: commit: %w", err)
-	}
-	return nil
-}
 
 // unix turns a time into the INTEGER seconds stored in every *_at column.
 func unix(t time.Time) int64 { return t.Unix() }
