@@ -48,6 +48,8 @@ type testApp struct {
 	logs  *bytes.Buffer
 	sim   *sim.Sim         // the simulated locks, on the test clock
 	rec   *lock.Reconciler // driven step by step with app.reconcile()
+
+	secrets *secretLog // every secret the test's requests and responses carried
 }
 
 func newTestApp(t *testing.T, publicURL string) *testApp {
@@ -67,8 +69,12 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
+	app := &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs, sim: sims, rec: rec, secrets: &secretLog{}}
+	// Runs after the test, before the server and database close: no secret the
+	// test saw may be in the log or the audit table.
+	t.Cleanup(app.checkNoSecretsLeaked)
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs, sim: sims, rec: rec}
+	return app
 }
 
 // simDelay is how long a simulated lock takes to set or remove a code, on the test clock.
@@ -151,12 +157,19 @@ func (c *client) do(method, path string, body io.Reader, header map[string]strin
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
+	if req.Body != nil && body != nil {
+		// Remember the secrets this request carries (PINs typed, passphrases).
+		raw, _ := io.ReadAll(req.Body)
+		c.app.secrets.fromRequest(string(raw))
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.app.t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	c.app.secrets.fromResponse(res.Header, string(b))
 	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 
