@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // secretLog collects every secret a test's traffic carried: session cookies,
