@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
 )
 
-// These tests run the driver against Seam's own fake (see fake_test.go).
+// These tests run the driver against Seam's own fake (see package seamtest).
 
 func TestFakeListLocks(t *testing.T) {
-	f := startFake(t)
-	c, _ := f.client(t)
+	f := seamtest.Start(t)
+	c, _ := fakeClient(f)
 	c.pageSize = 2 // the fake seeds five devices: three pages of devices/list
 
 	got, err := c.ListLocks(context.Background())
@@ -27,7 +28,7 @@ func TestFakeListLocks(t *testing.T) {
 		ids = append(ids, d.ID)
 	}
 	// The seeded thermostat and noise sensor are not locks.
-	want := []string{fakeFrontDoor, fakeBackDoor, fakeBathroom}
+	want := []string{seamtest.FrontDoor, seamtest.BackDoor, seamtest.Bathroom}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("got devices %v, want %v", ids, want)
 	}
@@ -58,30 +59,30 @@ func TestFakeListLocks(t *testing.T) {
 }
 
 func TestFakeCodeLifecycle(t *testing.T) {
-	f := startFake(t)
-	c, _ := f.client(t)
+	f := seamtest.Start(t)
+	c, _ := fakeClient(f)
 	ctx := context.Background()
 	start := time.Date(2031, 3, 1, 15, 0, 0, 0, time.UTC)
 	window := lock.Window{Start: start, End: start.Add(72 * time.Hour)}
 
-	guest, err := c.SetCode(ctx, fakeFrontDoor, lock.CodeSpec{Name: "Guest Ana", PIN: "482913", Window: window})
+	guest, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "Guest Ana", PIN: "482913", Window: window})
 	if err != nil {
 		t.Fatalf("SetCode time-bound: %v", err)
 	}
-	family, err := c.SetCode(ctx, fakeFrontDoor, lock.CodeSpec{Name: "Family", PIN: "730155"})
+	family, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "Family", PIN: "730155"})
 	if err != nil {
 		t.Fatalf("SetCode permanent: %v", err)
 	}
 	// The fake starts a time-bound code "unset" and an ongoing one "setting".
-	wantGuest := lock.Code{ID: guest.ID, DeviceID: fakeFrontDoor, Name: "Guest Ana", PIN: "482913", Window: window, Status: lock.CodeUnset}
-	wantFamily := lock.Code{ID: family.ID, DeviceID: fakeFrontDoor, Name: "Family", PIN: "730155", Status: lock.CodeSetting}
+	wantGuest := lock.Code{ID: guest.ID, DeviceID: seamtest.FrontDoor, Name: "Guest Ana", PIN: "482913", Window: window, Status: lock.CodeUnset}
+	wantFamily := lock.Code{ID: family.ID, DeviceID: seamtest.FrontDoor, Name: "Family", PIN: "730155", Status: lock.CodeSetting}
 	if guest.ID == "" || family.ID == "" || guest.ID == family.ID {
 		t.Fatalf("got code ids %q and %q, want two distinct ids", guest.ID, family.ID)
 	}
 	assertCode(t, "created guest", guest, wantGuest)
 	assertCode(t, "created family", family, wantFamily)
 
-	listed, err := c.ListCodes(ctx, fakeFrontDoor)
+	listed, err := c.ListCodes(ctx, seamtest.FrontDoor)
 	if err != nil {
 		t.Fatalf("ListCodes: %v", err)
 	}
@@ -91,7 +92,7 @@ func TestFakeCodeLifecycle(t *testing.T) {
 	assertCode(t, "listed guest", listed[0], wantGuest)
 	assertCode(t, "listed family", listed[1], wantFamily)
 
-	other, err := c.ListCodes(ctx, fakeBackDoor)
+	other, err := c.ListCodes(ctx, seamtest.BackDoor)
 	if err != nil {
 		t.Fatalf("ListCodes back door: %v", err)
 	}
@@ -100,11 +101,11 @@ func TestFakeCodeLifecycle(t *testing.T) {
 	}
 
 	for _, id := range []string{guest.ID, family.ID} {
-		if err := c.RemoveCode(ctx, fakeFrontDoor, id); err != nil {
+		if err := c.RemoveCode(ctx, seamtest.FrontDoor, id); err != nil {
 			t.Fatalf("RemoveCode %s: %v", id, err)
 		}
 	}
-	left, err := c.ListCodes(ctx, fakeFrontDoor)
+	left, err := c.ListCodes(ctx, seamtest.FrontDoor)
 	if err != nil {
 		t.Fatalf("ListCodes after remove: %v", err)
 	}
@@ -112,7 +113,7 @@ func TestFakeCodeLifecycle(t *testing.T) {
 		t.Errorf("got %d codes after removing both, want 0", len(left))
 	}
 
-	err = c.RemoveCode(ctx, fakeFrontDoor, guest.ID)
+	err = c.RemoveCode(ctx, seamtest.FrontDoor, guest.ID)
 	assertErr(t, "remove again", err, lock.Permanent, "access_code_not_found")
 	if !errors.Is(err, lock.ErrNotFound) {
 		t.Errorf("remove again: got %v, want it to wrap lock.ErrNotFound", err)
@@ -120,11 +121,11 @@ func TestFakeCodeLifecycle(t *testing.T) {
 }
 
 func TestFakeRejections(t *testing.T) {
-	f := startFake(t)
-	c, _ := f.client(t)
+	f := seamtest.Start(t)
+	c, _ := fakeClient(f)
 	ctx := context.Background()
 	const pin = "246810"
-	if _, err := c.SetCode(ctx, fakeBackDoor, lock.CodeSpec{Name: "Cleaner", PIN: pin}); err != nil {
+	if _, err := c.SetCode(ctx, seamtest.BackDoor, lock.CodeSpec{Name: "Cleaner", PIN: pin}); err != nil {
 		t.Fatalf("SetCode: %v", err)
 	}
 
@@ -138,7 +139,7 @@ func TestFakeRejections(t *testing.T) {
 		{
 			name: "duplicate PIN on the same lock",
 			call: func() error {
-				_, err := c.SetCode(ctx, fakeBackDoor, lock.CodeSpec{Name: "Cleaner 2", PIN: pin})
+				_, err := c.SetCode(ctx, seamtest.BackDoor, lock.CodeSpec{Name: "Cleaner 2", PIN: pin})
 				return err
 			},
 			wantKind: lock.Permanent, wantCode: "duplicate_access_code",
@@ -154,7 +155,7 @@ func TestFakeRejections(t *testing.T) {
 		{
 			name: "bad request: window with a start only",
 			call: func() error {
-				body := map[string]any{"device_id": fakeBackDoor, "code": "135791", "starts_at": "2031-01-01T00:00:00Z"}
+				body := map[string]any{"device_id": seamtest.BackDoor, "code": "135791", "starts_at": "2031-01-01T00:00:00Z"}
 				return c.call(ctx, "access_codes/create", body, nil, callOpts{secrets: []string{"135791"}})
 			},
 			wantKind: lock.Permanent, wantCode: "invalid_input",
@@ -174,7 +175,7 @@ func TestFakeRejections(t *testing.T) {
 			if got := errors.Is(err, lock.ErrNotFound); got != tt.notFound {
 				t.Errorf("errors.Is(err, lock.ErrNotFound): got %v, want %v", got, tt.notFound)
 			}
-			for _, secret := range []string{pin, "135791", fakeAPIKey} {
+			for _, secret := range []string{pin, "135791", seamtest.APIKey} {
 				if err != nil && strings.Contains(err.Error(), secret) {
 					t.Errorf("error %q leaks a secret", err)
 				}
@@ -184,7 +185,7 @@ func TestFakeRejections(t *testing.T) {
 }
 
 func TestFakeAuth(t *testing.T) {
-	f := startFake(t)
+	f := seamtest.Start(t)
 	tests := []struct {
 		name, key, wantCode string
 	}{
@@ -208,12 +209,12 @@ func TestFakeAuth(t *testing.T) {
 }
 
 func TestFakeWorkspaceOutage(t *testing.T) {
-	f := startFake(t)
-	c, sl := f.client(t)
+	f := seamtest.Start(t)
+	c, sl := fakeClient(f)
 	ctx := context.Background()
 
-	f.post(t, "_fake/simulate_workspace_outage", map[string]any{
-		"workspace_id": fakeWorkspace,
+	f.Post(t, "_fake/simulate_workspace_outage", map[string]any{
+		"workspace_id": seamtest.Workspace,
 		"routes":       []string{"/devices/list", "/access_codes/list", "/access_codes/create", "/events/list"},
 	})
 
@@ -222,31 +223,31 @@ func TestFakeWorkspaceOutage(t *testing.T) {
 	if got, want := len(sl.got()), c.maxAttempts-1; got != want {
 		t.Errorf("ListLocks in outage: got %d retries, want %d", got, want)
 	}
-	_, err = c.ListCodes(ctx, fakeFrontDoor)
+	_, err = c.ListCodes(ctx, seamtest.FrontDoor)
 	assertErr(t, "ListCodes in outage", err, lock.Transient, "")
-	_, _, err = c.Events(ctx, fakeFrontDoor, "")
+	_, _, err = c.Events(ctx, seamtest.FrontDoor, "")
 	assertErr(t, "Events in outage", err, lock.Transient, "")
 
 	before := len(sl.got())
-	_, err = c.SetCode(ctx, fakeFrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"})
+	_, err = c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"})
 	assertErr(t, "SetCode in outage", err, lock.Transient, "")
 	if got := len(sl.got()) - before; got != 0 {
 		t.Errorf("SetCode in outage: got %d retries, want 0 (a 503 may follow a create)", got)
 	}
 
 	// An outage with no routes is the fake's way to end one.
-	f.post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": fakeWorkspace, "routes": []string{}})
+	f.Post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamtest.Workspace, "routes": []string{}})
 	if _, err := c.ListLocks(ctx); err != nil {
 		t.Fatalf("ListLocks after the outage: %v", err)
 	}
-	if _, err := c.SetCode(ctx, fakeFrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"}); err != nil {
+	if _, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"}); err != nil {
 		t.Fatalf("SetCode after the outage: %v", err)
 	}
 }
 
 func TestFakeEvents(t *testing.T) {
-	f := startFake(t)
-	c, _ := f.client(t)
+	f := seamtest.Start(t)
+	c, _ := fakeClient(f)
 	// Smaller than the number of events: the fake ignores limit and offset, and the
 	// driver must still end, with each event once.
 	c.pageSize = 5
@@ -254,16 +255,16 @@ func TestFakeEvents(t *testing.T) {
 
 	// The seed already holds one device.connected for the front door.
 	for i := 0; i < 6; i++ {
-		f.post(t, "locks/unlock_door", map[string]any{"device_id": fakeFrontDoor})
-		f.post(t, "locks/lock_door", map[string]any{"device_id": fakeFrontDoor})
+		f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamtest.FrontDoor})
+		f.Post(t, "locks/lock_door", map[string]any{"device_id": seamtest.FrontDoor})
 	}
-	f.post(t, "locks/unlock_door", map[string]any{"device_id": fakeBackDoor}) // another lock
+	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamtest.BackDoor}) // another lock
 	// access_code.created has no lock.EventKind: skipped, but it moves the cursor.
-	if _, err := c.SetCode(ctx, fakeFrontDoor, lock.CodeSpec{Name: "g", PIN: "551234"}); err != nil {
+	if _, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "g", PIN: "551234"}); err != nil {
 		t.Fatalf("SetCode: %v", err)
 	}
 
-	first, cursor, err := c.Events(ctx, fakeFrontDoor, "")
+	first, cursor, err := c.Events(ctx, seamtest.FrontDoor, "")
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
@@ -276,12 +277,12 @@ func TestFakeEvents(t *testing.T) {
 	}
 	assertOrderedUnique(t, first)
 	for _, ev := range first {
-		if ev.DeviceID != fakeFrontDoor {
-			t.Errorf("event %s: got device %q, want %q", ev.ID, ev.DeviceID, fakeFrontDoor)
+		if ev.DeviceID != seamtest.FrontDoor {
+			t.Errorf("event %s: got device %q, want %q", ev.ID, ev.DeviceID, seamtest.FrontDoor)
 		}
 	}
 
-	again, cursor2, err := c.Events(ctx, fakeFrontDoor, cursor)
+	again, cursor2, err := c.Events(ctx, seamtest.FrontDoor, cursor)
 	if err != nil {
 		t.Fatalf("Events with cursor: %v", err)
 	}
@@ -289,9 +290,9 @@ func TestFakeEvents(t *testing.T) {
 		t.Errorf("got %d events with nothing new, want 0: %+v", len(again), again)
 	}
 
-	f.post(t, "locks/unlock_door", map[string]any{"device_id": fakeFrontDoor})
-	f.post(t, "locks/lock_door", map[string]any{"device_id": fakeFrontDoor})
-	newer, _, err := c.Events(ctx, fakeFrontDoor, cursor2)
+	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamtest.FrontDoor})
+	f.Post(t, "locks/lock_door", map[string]any{"device_id": seamtest.FrontDoor})
+	newer, _, err := c.Events(ctx, seamtest.FrontDoor, cursor2)
 	if err != nil {
 		t.Fatalf("Events after two more: %v", err)
 	}
