@@ -192,6 +192,10 @@ func (d *DB) revokeAccess(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
+// ErrAccessRevoked is returned when rotating an access that is already revoked
+// (or was rotated already).
+var ErrAccessRevoked = errors.New("this access was already revoked or replaced")
+
 // RotateAccess revokes an access and creates its replacement (same guest, locks
 // and window, a new PIN and a new link) in one transaction.
 func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOptions) (Access, string, error) {
@@ -204,6 +208,11 @@ func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOp
 		}
 		if err != nil {
 			return fmt.Errorf("db: rotate: %w", err)
+		}
+		if !old.RevokedAt.IsZero() {
+			// Checked inside the transaction: two rotations racing on one access
+			// must not leave two live replacements.
+			return ErrAccessRevoked
 		}
 		var name string
 		if err := tx.QueryRowContext(ctx, "SELECT name FROM guests WHERE id = ?", old.GuestID).Scan(&name); err != nil {
