@@ -34,6 +34,8 @@ type DB struct {
 	writerDone chan struct{}
 	closing    sync.RWMutex
 	closed     bool
+
+	stmts stmtCache // prepared statements of hot read paths (stmt.go)
 }
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -92,6 +94,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.stopWriter()
+	d.stmts.close()
 	return errors.Join(d.r.Close(), d.w.Close())
 }
 

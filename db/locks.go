@@ -64,6 +64,17 @@ func (d *DB) Locks(ctx context.Context) ([]Lock, error) {
 	return d.queryLocks(ctx, "SELECT "+lockCols+lockFrom+"WHERE l.removed_at IS NULL ORDER BY l.name COLLATE NOCASE, l.id")
 }
 
+// HasLocks reports whether any lock is known, for pages that only need to know
+// whether to offer adding one.
+func (d *DB) HasLocks(ctx context.Context) (bool, error) {
+	var n int
+	err := d.stmt(ctx, "SELECT EXISTS (SELECT 1 FROM locks WHERE removed_at IS NULL)").QueryRowContext(ctx).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("db: has locks: %w", err)
+	}
+	return n == 1, nil
+}
+
 // ConnectionLocks lists one connection's locks.
 func (d *DB) ConnectionLocks(ctx context.Context, connectionID int64) ([]Lock, error) {
 	return d.queryLocks(ctx, "SELECT "+lockCols+lockFrom+"WHERE l.removed_at IS NULL AND l.connection_id = ? ORDER BY l.id", connectionID)

@@ -67,31 +67,46 @@ const sessionTouchEvery = time.Minute
 // SessionByCookie checks a cookie value and returns its live session. Expired
 // sessions are deleted. ErrNotFound means the cookie is unknown or forged.
 func (d *DB) SessionByCookie(ctx context.Context, cookie string, lim SessionLimits) (Session, error) {
+	s, _, err := d.SessionOwner(ctx, cookie, lim)
+	return s, err
+}
+
+// sessionOwnerQuery reads a session and its owner in one statement: it runs on
+// every signed-in request, so it is prepared once (see prepare).
+const sessionOwnerQuery = "SELECT s.id, s.public_id, s.owner_id, s.created_at, s.last_seen_at, s.reauth_at, s.user_agent, s.ip, " +
+	"s.secret_hash, o.id, o.name, o.handle, o.created_at FROM sessions s JOIN owners o ON o.id = s.owner_id WHERE s.public_id = ?"
+
+// SessionOwner checks a cookie value and returns its live session with the
+// signed-in owner. Expired sessions are deleted. ErrNotFound means the cookie is
+// unknown or forged.
+func (d *DB) SessionOwner(ctx context.Context, cookie string, lim SessionLimits) (Session, Owner, error) {
 	publicID, secret, ok := strings.Cut(cookie, ".")
 	if !ok || publicID == "" || secret == "" || len(cookie) > 200 {
-		return Session{}, ErrNotFound
+		return Session{}, Owner{}, ErrNotFound
 	}
 	var hash []byte
 	var s Session
-	var created, seen, reauth sql.NullInt64
-	err := d.r.QueryRowContext(ctx, "SELECT "+sessionCols+", secret_hash FROM sessions WHERE public_id = ?", publicID).
-		Scan(&s.ID, &s.PublicID, &s.OwnerID, &created, &seen, &reauth, &s.UserAgent, &s.IP, &hash)
+	var o Owner
+	var created, seen, reauth, ownerCreated sql.NullInt64
+	err := d.stmt(ctx, sessionOwnerQuery).QueryRowContext(ctx, publicID).
+		Scan(&s.ID, &s.PublicID, &s.OwnerID, &created, &seen, &reauth, &s.UserAgent, &s.IP, &hash,
+			&o.ID, &o.Name, &o.Handle, &ownerCreated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, ErrNotFound
+		return Session{}, Owner{}, ErrNotFound
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("db: session: %w", err)
+		return Session{}, Owner{}, fmt.Errorf("db: session: %w", err)
 	}
-	s.CreatedAt, s.LastSeenAt, s.ReauthAt = fromUnix(created), fromUnix(seen), fromUnix(reauth)
+	s.CreatedAt, s.LastSeenAt, s.ReauthAt, o.CreatedAt = fromUnix(created), fromUnix(seen), fromUnix(reauth), fromUnix(ownerCreated)
 	if subtle.ConstantTimeCompare(hash, HashToken(secret)) != 1 {
-		return Session{}, ErrNotFound
+		return Session{}, Owner{}, ErrNotFound
 	}
 	now := d.now()
 	if now.Sub(s.LastSeenAt) > lim.Idle || now.Sub(s.CreatedAt) > lim.Absolute {
 		if err := d.DeleteSession(ctx, s.ID); err != nil {
-			return Session{}, err
+			return Session{}, Owner{}, err
 		}
-		return Session{}, ErrSessionExpired
+		return Session{}, Owner{}, ErrSessionExpired
 	}
 	if now.Sub(s.LastSeenAt) >= sessionTouchEvery {
 		err := d.tx(ctx, func(tx *sql.Tx) error {
@@ -99,11 +114,11 @@ func (d *DB) SessionByCookie(ctx context.Context, cookie string, lim SessionLimi
 			return err
 		})
 		if err != nil {
-			return Session{}, fmt.Errorf("db: touch session: %w", err)
+			return Session{}, Owner{}, fmt.Errorf("db: touch session: %w", err)
 		}
 		s.LastSeenAt = now.Truncate(time.Second)
 	}
-	return s, nil
+	return s, o, nil
 }
 
 // MarkReauth records a fresh passkey assertion in a session, which sensitive

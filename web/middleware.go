@@ -119,16 +119,12 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		ctx := c.Request().Context()
-		sess, err := s.db.SessionByCookie(ctx, ck.Value, s.sessionLimits())
+		sess, owner, err := s.db.SessionOwner(ctx, ck.Value, s.sessionLimits())
 		switch {
 		case errors.Is(err, db.ErrNotFound), errors.Is(err, db.ErrSessionExpired):
 			s.clearSessionCookie(c)
 			return next(c)
 		case err != nil:
-			return err
-		}
-		owner, err := s.db.Owner(ctx, sess.OwnerID)
-		if err != nil {
 			return err
 		}
 		c.Set(authKey, auth{session: sess, owner: owner})

@@ -9,11 +9,11 @@ import (
 )
 
 func (s *Server) home(c echo.Context) error {
-	locks, err := s.db.Locks(c.Request().Context())
+	has, err := s.db.HasLocks(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome), NoLocks: len(locks) == 0}))
+	return render(c, http.StatusOK, views.Home(views.HomePage{Page: s.page(c, "Home", views.SectionHome), NoLocks: !has}))
 }
 
 func (s *Server) timelinePage(c echo.Context) error {
