@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckLocal(t *testing.T) {
+	for _, raw := range []string{
+		"http://localhost:8080",
+		"http://127.0.0.1:8080/healthz",
+		"http://localhost/enroll/abc",
+	} {
+		if _, err := checkLocal(raw); err != nil {
+			t.Errorf("checkLocal(%q) = %v, want accepted", raw, err)
+		}
+	}
+	for _, raw := range []string{
+		"http://example.com:8080",
+		"http://localhost.example.com",
+		"http://127.0.0.2:8080",
+		"http://10.0.0.1",
+		"http://[::1]:8080",
+		"http://0.0.0.0:8080",
+		"https://localhost:8080",
+		"http://user:pw@localhost:8080",
+		"localhost:8080",
+		"//localhost:8080",
+		"",
+	} {
+		if _, err := checkLocal(raw); err == nil {
+			t.Errorf("checkLocal(%q) accepted, want refused", raw)
+		}
+	}
+}
+
+func TestRunRefusesOtherHosts(t *testing.T) {
+	for _, args := range [][]string{
+		{"-url", "http://example.com", "-scenarios", "healthz"},
+		{"-invite", "http://192.168.1.10:8080/enroll/x"},
+		{"-wait-healthz", "http://example.com/healthz", "--", "true"},
+	} {
+		var out, errOut strings.Builder
+		err := run(context.Background(), args, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "only talks to http://localhost") {
+			t.Errorf("run(%q) = %v, want a refusal", args, err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("run(%q) printed %q", args, out.String())
+		}
+	}
+}
+
+func TestDialerRefusesOtherHosts(t *testing.T) {
+	_, err := newClient(1).Get("http://example.com/")
+	if err == nil || !strings.Contains(err.Error(), "refusing to connect") {
+		t.Fatalf("Get(example.com) = %v, want refused by the dialer", err)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	for _, c := range []struct {
+		p    float64
+		want time.Duration
+	}{{0, 1}, {1, 1}, {50, 50}, {90, 90}, {99, 99}, {99.5, 100}, {100, 100}} {
+		if got := percentile(d, c.p); got != c.want*time.Millisecond {
+			t.Errorf("percentile(1..100 ms, %v) = %v, want %v ms", c.p, got, c.want)
+		}
+	}
+	if got := percentile([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("percentile of one value = %v, want 7", got)
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("percentile of none = %v, want 0", got)
+	}
+	// Nearest rank on an odd count: 3 of 5 values are <= the median.
+	if got := percentile([]time.Duration{1, 2, 3, 4, 5}, 50); got != 3 {
+		t.Errorf("median of 1..5 = %v, want 3", got)
+	}
+}
+
+// TestMeasureAgainstBaseline runs the measurement loop end to end against the
+// built-in hello server, bounded by requests, not by its 5 s.
+func TestMeasureAgainstBaseline(t *testing.T) {
+	base, stop, err := startBaseline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	w, err := scenarios["healthz"](context.Background(), &target{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newMeter(phase{concurrency: 4, requests: 200}, base, w)
+	measure(context.Background(), phase{duration: 5 * time.Second, warmup: 10 * time.Millisecond, rounds: 3}, r)
+	if r.requests != 200 || r.errors != 0 || len(r.latencies) != 200 || !slices.IsSorted(r.latencies) {
+		t.Fatalf("measure: %d requests, %d errors, %d latencies (first error %v); want 200, 0, 200 sorted",
+			r.requests, r.errors, len(r.latencies), r.firstErr)
+	}
+	if r.rps() <= 0 {
+		t.Fatalf("rps = %v", r.rps())
+	}
+}
