@@ -104,7 +104,7 @@ func (s *Server) addCode(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			p.AddCode.Added = "Code for " + f.Label + " added. It goes on the lock when its window opens; its status below shows when the lock confirms it."
+			p.AddCode.Added = "Code for " + f.Label + " added. It goes on the lock when its window opens; its status in the list above shows when the lock confirms it."
 			return render(c, http.StatusOK, views.Lock(p))
 		}
 	}

@@ -17,6 +17,8 @@ type Config struct {
 	SessionAbsolute time.Duration
 	InviteTTL       time.Duration
 	Version         string
+	// Metrics serves Prometheus metrics at /metrics.
+	Metrics bool
 }
 
 // secure reports whether the public URL is https, which decides cookie names,

@@ -26,7 +26,7 @@ func eventWords(e db.Event, labels map[int64]string) (string, string) {
 		}
 		return "Locked", "muted"
 	case "denied":
-		if e.Detail != "" {
+		if e.Detail != "" && e.Detail != "wrong code" {
 			return "Wrong code entered: " + e.Detail, "warn"
 		}
 		return "Wrong code entered", "warn"

@@ -23,6 +23,9 @@ func (s *Server) routes() *echo.Echo {
 
 	// Public.
 	e.GET("/healthz", s.healthz)
+	if s.metrics != nil {
+		e.GET("/metrics", s.metrics.handler())
+	}
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	e.GET("/signin", s.signInPage)
 	e.POST("/signin/begin", s.signInBegin)

@@ -22,8 +22,9 @@ type Server struct {
 	wa     *webauthn.WebAuthn
 	log    *slog.Logger
 	limits *limits
-	locks  LockSide
-	echo   *echo.Echo
+	locks   LockSide
+	metrics *metrics // nil unless Config.Metrics
+	echo    *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -47,6 +48,9 @@ func New(cfg Config, store *db.DB, locks LockSide, log *slog.Logger) (*Server, e
 		return nil, fmt.Errorf("web: webauthn: %w", err)
 	}
 	s := &Server{cfg: cfg, db: store, wa: wa, log: log, limits: newLimits(), locks: locks}
+	if cfg.Metrics {
+		s.metrics = newMetrics(store, log)
+	}
 	s.echo = s.routes()
 	return s, nil
 }

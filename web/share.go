@@ -110,6 +110,7 @@ func (s *Server) reveal(c echo.Context) error {
 	guestHeaders(c)
 	l, err := s.shareLink(c)
 	if err != nil {
+		s.metrics.reveal(revealOutcome(err))
 		return s.linkGone(c, err)
 	}
 	ctx := c.Request().Context()
@@ -119,6 +120,7 @@ func (s *Server) reveal(c echo.Context) error {
 		var wrong *db.ErrWrongPassphrase
 		switch {
 		case errors.As(err, &wrong):
+			s.metrics.reveal("wrong_passphrase")
 			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "a wrong passphrase on a share link")
 			p, err := s.shareView(ctx, l, token)
 			if err != nil {
@@ -127,6 +129,7 @@ func (s *Server) reveal(c echo.Context) error {
 			p.PassphraseError = "That passphrase is not right. " + plural(wrong.Left, "try is", "tries are") + " left before this link locks."
 			return render(c, http.StatusUnprocessableEntity, views.Share(p))
 		case errors.Is(err, db.ErrLinkLocked):
+			s.metrics.reveal("locked")
 			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "share link locked after too many wrong passphrases")
 			return s.linkGone(c, err)
 		case err != nil:
@@ -135,6 +138,7 @@ func (s *Server) reveal(c echo.Context) error {
 	}
 	claimed, err := s.db.ClaimReveal(ctx, token)
 	if err != nil {
+		s.metrics.reveal(revealOutcome(err))
 		return s.linkGone(c, err)
 	}
 	p, err := s.shareView(ctx, claimed, token)
@@ -144,8 +148,20 @@ func (s *Server) reveal(c echo.Context) error {
 	if p.PIN, err = s.db.AccessPIN(ctx, claimed.AccessID); err != nil {
 		return err
 	}
+	s.metrics.reveal("revealed")
 	s.audit(c, db.Owner{}, db.AuditLinkRevealed, "code revealed to "+p.FirstName)
 	return render(c, http.StatusOK, views.Revealed(p))
+}
+
+// revealOutcome names a failed reveal for the metrics.
+func revealOutcome(err error) string {
+	switch {
+	case errors.Is(err, errRateLimited):
+		return "rate_limited"
+	case errors.Is(err, db.ErrLinkLocked):
+		return "locked"
+	}
+	return "gone"
 }
 
 func firstName(name string) string {

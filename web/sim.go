@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
 )
 
@@ -37,7 +38,21 @@ func (s *Server) simKeypad(c echo.Context) error {
 		return err
 	}
 	s.locks.NudgeEvents()
-	return s.keypadPanel(c, l, l.Online, res.Message, res.Outcome)
+	return s.keypadPanel(c, l, l.Online, s.ownLabel(c, res.Message, res.CodeName), res.Outcome)
+}
+
+// ownLabel shows a code by the label the owner gave it rather than by the name
+// Gatehouse wrote on the lock, which carries its "· gh-12" marker.
+func (s *Server) ownLabel(c echo.Context, msg, nameOnLock string) string {
+	id, ok := lock.ParseMarker(nameOnLock)
+	if !ok {
+		return msg
+	}
+	k, err := s.db.AccessCode(c.Request().Context(), id)
+	if err != nil {
+		return msg
+	}
+	return strings.ReplaceAll(msg, nameOnLock, k.Label+"'s code")
 }
 
 func (s *Server) simSwitch(c echo.Context) error {

@@ -29,6 +29,7 @@ type config struct {
 	ReconcileEvery time.Duration
 	EventsEvery    time.Duration
 	SimDelay       time.Duration
+	Metrics        bool
 }
 
 // flagSet declares the flags shared by the commands that need them; env vars
@@ -57,6 +58,7 @@ func (fs *flagSet) serveFlags(c *config) {
 	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", 15*time.Second, "how often locks are compared with what they should hold")
 	fs.DurationVar(&c.EventsEvery, "events-every", 30*time.Second, "how often events are pulled from locks")
 	fs.DurationVar(&c.SimDelay, "sim-delay", 1500*time.Millisecond, "how long a simulated lock takes to set or remove a code")
+	fs.BoolVar(&c.Metrics, "metrics", false, "serve Prometheus metrics at /metrics")
 }
 
 // parse applies env defaults, then the command line, then validates.

@@ -42,7 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	side := &wire.Side{Store: store, Rec: rec, Sims: sims, HTTP: hc, Zone: zone}
 	srv, err := web.New(web.Config{
 		PublicURL: c.PublicURL, TrustedProxies: c.TrustedProxies, SessionIdle: c.SessionIdle,
-		SessionAbsolute: c.SessionMax, InviteTTL: c.InviteTTL, Version: version,
+		SessionAbsolute: c.SessionMax, InviteTTL: c.InviteTTL, Version: version, Metrics: c.Metrics,
 	}, store, side, log)
 	if err != nil {
 		return err
