@@ -52,6 +52,9 @@ const (
 	AuditLinkPassphrase = "link_wrong_passphrase"
 	AuditCodeViewed     = "code_viewed"
 	AuditGuestChanged   = "guest_changed"
+
+	AuditAPITokenCreated = "api_token_created"
+	AuditAPITokenRevoked = "api_token_revoked"
 )
 
 // Audit appends an entry; At defaults to now.

@@ -33,9 +33,14 @@ var friendly = map[int][2]string{
 
 // handleError is Echo's one error handler: typed app errors and Echo's own become
 // a page, a short text for htmx, or JSON for fetch callers. Anything else is a
-// logged 500 whose details never reach the user.
+// logged 500 whose details never reach the user. Under /api/ every error takes
+// the API's JSON shape instead (handleAPIError).
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if isAPIPath(c) {
+		s.handleAPIError(err, c)
 		return
 	}
 	var ae *appError

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
@@ -45,6 +48,7 @@ type fieldErrors map[string]string
 const (
 	fGuest      = "guest"
 	fGuestName  = "guest_name"
+	fGuestNote  = "guest_note"
 	fLocks      = "locks"
 	fStarts     = "starts"
 	fEnds       = "ends"
@@ -56,6 +60,17 @@ const (
 // giveAccess validates a request and stores guest, access, codes and link in one
 // go. Nothing is saved when any field is wrong.
 func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest) (accessResult, fieldErrors, error) {
+	res, pin, errs, err := s.checkAccess(ctx, req)
+	if err != nil || len(errs) > 0 {
+		return res, errs, err
+	}
+	return s.saveAccess(ctx, by, req, res, pin)
+}
+
+// checkAccess validates a request without saving anything and returns the PIN
+// to use (generated when the request has none). A form that failed to parse
+// some fields calls it too, so the owner sees every message at once.
+func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResult, string, fieldErrors, error) {
 	errs := fieldErrors{}
 	var res accessResult
 	now := s.db.Now()
@@ -66,7 +81,7 @@ func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest)
 		case errors.Is(err, db.ErrNotFound):
 			errs[fGuest] = "This guest does not exist (any more). Pick another, or add a new guest."
 		case err != nil:
-			return res, nil, err
+			return res, "", nil, err
 		}
 		res.Guest = g
 	} else {
@@ -75,8 +90,8 @@ func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest)
 			errs[fGuestName] = msg
 		}
 		req.GuestName = name
-		if utf8.RuneCountInString(req.GuestNote) > 500 {
-			errs[fGuestName] = "Keep the note to 500 characters or fewer."
+		if msg := noteProblem(req.GuestNote); msg != "" {
+			errs[fGuestNote] = msg
 		}
 	}
 
@@ -95,27 +110,12 @@ func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest)
 			continue
 		}
 		if err != nil {
-			return res, nil, err
+			return res, "", nil, err
 		}
 		res.Locks = append(res.Locks, l)
 	}
 
-	if !req.Permanent {
-		switch {
-		case req.Starts.IsZero():
-			errs[fStarts] = "Choose when the access starts."
-		case now.Sub(req.Starts) > 24*time.Hour:
-			errs[fStarts] = "The start is more than a day in the past. Choose now or later."
-		}
-		switch {
-		case req.Ends.IsZero():
-			errs[fEnds] = "Choose when the access ends, or make it permanent."
-		case !req.Starts.IsZero() && !req.Ends.After(req.Starts):
-			errs[fEnds] = "The end must be after the start."
-		case !req.Ends.After(now):
-			errs[fEnds] = "The end is in the past."
-		}
-	}
+	windowProblems(errs, req.Permanent, req.Starts, req.Ends, now, time.Time{})
 	if req.LinkTTL < 0 || req.LinkTTL > 90*24*time.Hour {
 		errs[fLinkTTL] = "A link can live from a few minutes up to 90 days."
 	}
@@ -137,9 +137,14 @@ func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest)
 		}
 		pins, err := s.db.LivePINs(ctx, l.ID)
 		if err != nil {
-			return res, nil, err
+			return res, "", nil, err
 		}
 		others = append(others, pins...)
+	}
+	if zones := lockZones(res.Locks); len(zones) > 1 {
+		// An access has one window on one wall clock; doors in different zones
+		// would each read it differently.
+		errs[fLocks] = "These doors are in different time zones (" + strings.Join(zones, ", ") + "). Give access to each zone separately."
 	}
 	if len(res.Locks) > 0 && rules.MinLen > rules.MaxLen {
 		errs[fLocks] = "These doors accept no common code length; give access to them separately."
@@ -156,11 +161,15 @@ func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest)
 		}
 	}
 	if len(errs) > 0 {
-		return res, errs, nil
+		return res, "", errs, nil
 	}
+	return res, pin, nil, nil
+}
 
+// saveAccess stores what checkAccess accepted.
+func (s *Server) saveAccess(ctx context.Context, by db.Owner, req accessRequest, res accessResult, pin string) (accessResult, fieldErrors, error) {
 	if req.GuestID == 0 {
-		g, err := s.db.CreateGuest(ctx, req.GuestName, strings.TrimSpace(req.GuestNote))
+		g, err := s.db.CreateGuest(ctx, strings.TrimSpace(req.GuestName), strings.TrimSpace(req.GuestNote))
 		if err != nil {
 			return res, nil, err
 		}
@@ -189,6 +198,71 @@ func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest)
 	res.Access, res.Token, res.URL = a, token, s.cfg.origin()+"/s/"+token
 	s.locks.Nudge()
 	return res, nil, nil
+}
+
+// windowProblems checks a window as "give access" and "change window" both need
+// it; permanent must be an explicit choice. A start equal to kept (the current
+// start of a window being changed) may lie further back than a day. Messages go
+// into errs.
+func windowProblems(errs fieldErrors, permanent bool, starts, ends, now, kept time.Time) {
+	if permanent {
+		return
+	}
+	switch {
+	case starts.IsZero():
+		errs[fStarts] = "Choose when the access starts."
+	case now.Sub(starts) > 24*time.Hour && !(!kept.IsZero() && starts.Equal(kept)):
+		errs[fStarts] = "The start is more than a day in the past. Choose now or later."
+	}
+	switch {
+	case ends.IsZero():
+		errs[fEnds] = "Choose when the access ends, or make it permanent."
+	case !starts.IsZero() && !ends.After(starts):
+		errs[fEnds] = "The end must be after the start."
+	case !ends.After(now):
+		errs[fEnds] = "The end is in the past."
+	}
+}
+
+// noteProblem checks a guest's note (how to reach them): optional, short.
+func noteProblem(note string) string {
+	switch {
+	case utf8.RuneCountInString(note) > 500:
+		return "Keep the note to 500 characters or fewer."
+	case !utf8.ValidString(note):
+		return "Use letters, numbers and punctuation only."
+	}
+	return ""
+}
+
+// auditAccessGiven records a new access and its first link, for the form and the
+// API alike. The details name the guest, doors and window: never the code or
+// the link's token.
+func (s *Server) auditAccessGiven(c echo.Context, by db.Owner, res accessResult) {
+	loc := zoneOf(res.Access.TimeZone)
+	s.audit(c, by, db.AuditAccessCreated, "access for "+res.Guest.Name+" to "+doorNames(res.Locks)+", "+
+		windowText(res.Access.StartsAt, res.Access.EndsAt, loc)+" ("+res.Access.TimeZone+")")
+	s.audit(c, by, db.AuditLinkCreated, "share link for "+res.Guest.Name)
+}
+
+// lockZones lists the distinct zones of locks, in order of first appearance.
+func lockZones(locks []db.Lock) []string {
+	var out []string
+	for _, l := range locks {
+		if !slices.Contains(out, l.TimeZone) {
+			out = append(out, l.TimeZone)
+		}
+	}
+	return out
+}
+
+// doorNames lists locks by name: "Front door, Garage".
+func doorNames(locks []db.Lock) string {
+	names := make([]string, 0, len(locks))
+	for _, l := range locks {
+		names = append(names, l.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 func pinProblem(err error) string {

@@ -1,5 +1,349 @@
 package web
 
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/views"
+)
+
 // guestRoutes registers the owner's guest and access pages.
 func (s *Server) guestRoutes(o guarded) {
+	o.GET("/guests", s.guestsPage)
+	o.GET("/guests/:id", s.guestPage)
+	o.POST("/guests/:id", s.saveGuest)
+	o.GET("/access/new", s.accessNewPage)
+	o.POST("/access", s.createAccess)
+	o.POST("/access/:id/link", s.newLink)
+	o.POST("/access/:id/revoke", s.revokeAccess)
+	o.POST("/access/:id/rotate", s.rotateAccess)
+	o.POST("/access/:id/window", s.changeWindow)
+	o.POST("/access/:id/code", s.showCode)
 }
+
+// guestListLimit bounds the list; the search finds anyone beyond it.
+const guestListLimit = 200
+
+func (s *Server) guestsPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := strings.TrimSpace(c.QueryParam("q"))
+	guests, err := s.db.Guests(ctx, q, guestListLimit)
+	if err != nil {
+		return err
+	}
+	now := s.db.Now()
+	p := views.GuestsPage{Page: s.page(c, "Guests", views.SectionGuests), Query: q}
+	for _, g := range guests {
+		accesses, err := s.db.GuestAccesses(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		row := views.GuestRow{ID: g.ID, Name: g.Name, Note: g.Note}
+		row.Active, row.Next = activeSummary(accesses, now)
+		p.Guests = append(p.Guests, row)
+	}
+	// The live search swaps only the results; a plain GET gets the whole page.
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "guest-results" {
+		return render(c, http.StatusOK, views.GuestResults(p))
+	}
+	return render(c, http.StatusOK, views.Guests(p))
+}
+
+// activeSummary counts the accesses that are on now or later and describes the
+// one that is on now, else the next to start.
+func activeSummary(accesses []db.Access, now time.Time) (int, string) {
+	n := 0
+	var next *db.Access
+	for i, a := range accesses {
+		if !a.RevokedAt.IsZero() || (!a.EndsAt.IsZero() && !now.Before(a.EndsAt)) {
+			continue
+		}
+		n++
+		// Running now beats upcoming; among upcoming, the soonest start.
+		if next == nil || startKey(a, now).Before(startKey(*next, now)) {
+			next = &accesses[i]
+		}
+	}
+	if next == nil {
+		return 0, ""
+	}
+	loc := zoneOf(next.TimeZone)
+	text := windowText(next.StartsAt, next.EndsAt, loc) + " (" + next.TimeZone + ")"
+	switch {
+	case next.Permanent():
+		text = "Now, with no end date"
+	case next.StartsAt.IsZero() || !now.Before(next.StartsAt):
+		text = "Now: " + text
+	default:
+		text = "Next: " + text
+	}
+	return n, text
+}
+
+// startKey orders accesses for "current or next": anything already started
+// counts as starting now.
+func startKey(a db.Access, now time.Time) time.Time {
+	if a.StartsAt.IsZero() || a.StartsAt.Before(now) {
+		return now
+	}
+	return a.StartsAt
+}
+
+// guestFromPath loads the URL's guest, or 404.
+func (s *Server) guestFromPath(c echo.Context) (db.Guest, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return db.Guest{}, err
+	}
+	g, err := s.db.Guest(c.Request().Context(), id)
+	if errors.Is(err, db.ErrNotFound) {
+		return g, echo.ErrNotFound
+	}
+	return g, err
+}
+
+func (s *Server) guestPage(c echo.Context) error {
+	g, err := s.guestFromPath(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.guestView(c, g)
+	if err != nil {
+		return err
+	}
+	switch c.QueryParam("done") {
+	case "saved":
+		p.Saved = true
+	case "revoked":
+		p.Flash = "Access revoked: the link no longer works, and the code is being removed from the doors (see each door's status)."
+	case "window":
+		p.Flash = "Dates changed: the doors are being updated (see each door's status)."
+	}
+	// After "Show code" without a fresh passkey, the page asks for one in that
+	// access's card; once confirmed, the reload shows the card ready.
+	if id, err := strconv.ParseInt(c.QueryParam("confirm"), 10, 64); err == nil {
+		for i := range p.Accesses {
+			if p.Accesses[i].ID == id {
+				p.Accesses[i].Confirm = true
+				if p.Fresh.OK {
+					p.Accesses[i].Flash = "Confirmed. Press “Show code” to see it."
+				}
+			}
+		}
+	}
+	return render(c, http.StatusOK, views.Guest(p))
+}
+
+// guestView builds a guest's page: details form, and each access with its doors,
+// code statuses, receipt chain and links. It never reads a PIN.
+func (s *Server) guestView(c echo.Context, g db.Guest) (views.GuestPage, error) {
+	ctx := c.Request().Context()
+	a, _ := currentAuth(c)
+	p := views.GuestPage{Page: s.page(c, g.Name, views.SectionGuests), ID: g.ID, Name: g.Name, Note: g.Note,
+		Form: views.GuestForm{Name: g.Name, Note: g.Note}, Fresh: s.fresh(a)}
+	accesses, err := s.db.GuestAccesses(ctx, g.ID)
+	if err != nil {
+		return p, err
+	}
+	names := lockNames{s: s}
+	for _, acc := range accesses {
+		card, err := s.accessCard(ctx, acc, &names)
+		if err != nil {
+			return p, err
+		}
+		p.Accesses = append(p.Accesses, card)
+	}
+	return p, nil
+}
+
+// lockNames caches lock names while one page is built.
+type lockNames struct {
+	s     *Server
+	names map[int64]string
+}
+
+func (n *lockNames) name(ctx context.Context, id int64) (string, error) {
+	if v, ok := n.names[id]; ok {
+		return v, nil
+	}
+	l, err := n.s.db.Lock(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if n.names == nil {
+		n.names = map[int64]string{}
+	}
+	n.names[id] = l.Name
+	return l.Name, nil
+}
+
+func (s *Server) accessCard(ctx context.Context, a db.Access, names *lockNames) (views.AccessCard, error) {
+	now := s.db.Now()
+	loc := zoneOf(a.TimeZone)
+	card := views.AccessCard{ID: a.ID, Window: windowText(a.StartsAt, a.EndsAt, loc), Zone: a.TimeZone}
+	card.StateKind, card.StateLabel, card.Live = accessState(a, now)
+	codes, err := s.db.AccessCodes(ctx, a.ID)
+	if err != nil {
+		return card, err
+	}
+	links, err := s.db.AccessLinks(ctx, a.ID)
+	if err != nil {
+		return card, err
+	}
+	var doors []string
+	var firstUse time.Time
+	for _, k := range codes {
+		name, err := names.name(ctx, k.LockID)
+		if err != nil {
+			return card, err
+		}
+		doors = append(doors, name)
+		row := codeRow(k, loc, now)
+		card.Codes = append(card.Codes, views.DoorCode{LockID: k.LockID, Lock: name, StatusKind: row.StatusKind,
+			StatusLabel: row.StatusLabel, Detail: row.Detail, FirstUsed: row.FirstUsed})
+		if !k.FirstUsedAt.IsZero() && (firstUse.IsZero() || k.FirstUsedAt.Before(firstUse)) {
+			firstUse = k.FirstUsedAt
+		}
+	}
+	card.Doors = strings.Join(doors, ", ")
+	for _, l := range links {
+		card.Links = append(card.Links, linkRow(l, loc, now))
+	}
+	card.Steps = receipt(links, firstUse, loc)
+	card.Dates = windowFormFor(a, loc)
+	return card, nil
+}
+
+// accessState is an access's chip, and whether its actions still apply.
+func accessState(a db.Access, now time.Time) (kind, label string, live bool) {
+	switch {
+	case !a.RevokedAt.IsZero() && a.RotatedTo != 0:
+		return "muted", "replaced by a new code", false
+	case !a.RevokedAt.IsZero():
+		return "muted", "revoked", false
+	case a.Permanent():
+		return "warn", "permanent", true
+	case !a.EndsAt.IsZero() && !now.Before(a.EndsAt):
+		return "muted", "ended", false
+	case !a.StartsAt.IsZero() && now.Before(a.StartsAt):
+		return "info", "upcoming", true
+	}
+	return "ok", "active", true
+}
+
+// linkRow is a link's receipt: sent, opened (and on what), revealed, and how it
+// ended or when it will.
+func linkRow(l db.ShareLink, loc *time.Location, now time.Time) views.LinkRow {
+	r := views.LinkRow{ID: l.ID, Created: inZone(l.CreatedAt, loc), Passphrase: l.HasPassphrase}
+	if !l.FirstOpenedAt.IsZero() {
+		r.Opened = inZone(l.FirstOpenedAt, loc)
+		if l.OpenedDevice != "" {
+			r.Opened += " on " + l.OpenedDevice
+		}
+	}
+	if !l.RevealedAt.IsZero() {
+		r.Revealed = inZone(l.RevealedAt, loc)
+	}
+	switch {
+	case !l.RevealedAt.IsZero():
+		r.StateKind, r.StateLabel = "ok", "code revealed"
+	case !l.RevokedAt.IsZero():
+		r.StateKind, r.StateLabel = "muted", "cancelled"
+	case !l.LockedAt.IsZero():
+		r.StateKind, r.StateLabel = "bad", "locked: wrong passphrases"
+	case !now.Before(l.ExpiresAt):
+		r.StateKind, r.StateLabel = "muted", "expired"
+	default:
+		r.StateKind, r.StateLabel = "info", "waiting to be opened"
+	}
+	switch {
+	case !l.RevokedAt.IsZero() && l.RevealedAt.IsZero():
+		r.Ends = "cancelled " + inZone(l.RevokedAt, loc)
+	case !now.Before(l.ExpiresAt):
+		r.Ends = "expired " + inZone(l.ExpiresAt, loc)
+	default:
+		r.Ends = "expires " + inZone(l.ExpiresAt, loc)
+	}
+	return r
+}
+
+// receipt is the chain "sent, opened, revealed, first used". It follows the link
+// that revealed the code if one did (the guest has it), else the newest link.
+func receipt(links []db.ShareLink, firstUse time.Time, loc *time.Location) []views.Step {
+	var l db.ShareLink
+	if len(links) > 0 {
+		l = links[0]
+	}
+	for _, x := range links {
+		if !x.RevealedAt.IsZero() {
+			l = x
+			break
+		}
+	}
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return inZone(t, loc)
+	}
+	opened := when(l.FirstOpenedAt)
+	if opened == "" && !l.RevealedAt.IsZero() {
+		// Revealed without a recorded open: the first GET came from a link
+		// preview. The reveal proves the page was opened.
+		opened = when(l.RevealedAt)
+	}
+	return []views.Step{
+		{Label: "Sent", When: when(l.CreatedAt)},
+		{Label: "Opened", When: opened},
+		{Label: "Revealed", When: when(l.RevealedAt)},
+		{Label: "First used", When: when(firstUse)},
+	}
+}
+
+// windowFormFor fills the "change the dates" form with the current window.
+func windowFormFor(a db.Access, loc *time.Location) views.WindowForm {
+	f := views.WindowForm{Permanent: a.Permanent()}
+	f.StartsDate, f.StartsTime = formValues(a.StartsAt, loc)
+	f.EndsDate, f.EndsTime = formValues(a.EndsAt, loc)
+	return f
+}
+
+func (s *Server) saveGuest(c echo.Context) error {
+	g, err := s.guestFromPath(c)
+	if err != nil {
+		return err
+	}
+	f := views.GuestForm{Note: strings.TrimSpace(c.FormValue("note"))}
+	f.Name, f.NameError = validName(c.FormValue("name"), "the guest's name")
+	f.NoteError = noteProblem(f.Note)
+	if f.NameError != "" || f.NoteError != "" {
+		p, err := s.guestView(c, g)
+		if err != nil {
+			return err
+		}
+		p.Form = f
+		return render(c, http.StatusUnprocessableEntity, views.Guest(p))
+	}
+	err = s.db.UpdateGuest(c.Request().Context(), g.ID, f.Name, f.Note)
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	detail := "guest " + f.Name
+	if f.Name != g.Name {
+		detail += " (was " + g.Name + ")"
+	}
+	s.audit(c, auditActor(c), db.AuditGuestChanged, detail)
+	return redirect(c, guestPath(g.ID)+"?done=saved")
+}
+
+func guestPath(id int64) string { return "/guests/" + strconv.FormatInt(id, 10) }

@@ -243,6 +243,9 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 		text, kind := eventWords(e, labels)
 		p.Events = append(p.Events, views.EventRow{When: inZone(e.OccurredAt, loc), Text: text, Kind: kind})
 	}
+	if p.Who, err = s.whoCanOpen(ctx, l, codes, now); err != nil {
+		return views.LockPage{}, err
+	}
 	return p, nil
 }
 

@@ -65,6 +65,7 @@ type limits struct {
 	ceremonies *limiter // starting a passkey ceremony stores a challenge
 	failures   *limiter // failed sign-ins and enrollments
 	guesses    *limiter // unknown share tokens: guessing is limited per client IP
+	api        *limiter // API failures (unknown or revoked tokens) are rate limited per client IP
 }
 
 func newLimits() *limits {
@@ -72,5 +73,6 @@ func newLimits() *limits {
 		ceremonies: newLimiter(2*time.Second, 30),
 		failures:   newLimiter(30*time.Second, 10),
 		guesses:    newLimiter(6*time.Second, 20),
+		api:        newLimiter(6*time.Second, 20),
 	}
 }

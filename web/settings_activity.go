@@ -43,6 +43,9 @@ var auditWords = map[string]string{
 	db.AuditLinkPassphrase: "Wrong link passphrase",
 	db.AuditCodeViewed:     "Code viewed by owner",
 	db.AuditGuestChanged:   "Guest changed",
+
+	db.AuditAPITokenCreated: "API token created",
+	db.AuditAPITokenRevoked: "API token revoked",
 }
 
 var auditAlerts = map[string]bool{db.AuditSignInFailed: true, db.AuditSignCountBad: true, db.AuditLinkPassphrase: true}

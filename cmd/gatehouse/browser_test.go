@@ -228,8 +228,9 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 
 // startServer runs `gatehouse serve` on a fresh database at a free localhost
 // port (passkeys need the name localhost, and --public-url must match the
-// browser's origin exactly) and returns its URL and database path.
-func startServer(t *testing.T) (base, dbPath string) {
+// browser's origin exactly) and returns its URL and database path. Extra
+// flags for serve (such as faster timers) follow the test's own.
+func startServer(t *testing.T, flags ...string) (base, dbPath string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
@@ -245,7 +246,8 @@ func startServer(t *testing.T) (base, dbPath string) {
 	stderr := newLogWatch(regexp.MustCompile(`msg="gatehouse listening" addr=(\S+)`))
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", dbPath, "--addr", fmt.Sprintf("localhost:%d", port), "--public-url", base}, stdout, stderr)
+		args := []string{"serve", "--db", dbPath, "--addr", fmt.Sprintf("localhost:%d", port), "--public-url", base}
+		done <- run(ctx, append(args, flags...), stdout, stderr)
 		stderr.Close()
 	}()
 	t.Cleanup(func() {

@@ -1,0 +1,600 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+// "Give access" and the actions on one access. Every write goes through db and
+// nudges the reconciler; a PIN appears only in the fresh "Show code" response,
+// and a share link only in the response that made it.
+
+// linkTTLs are the lifetimes offered for a share link, in hours; 7 days is the
+// default (db.DefaultLinkTTL), and the link never outlives its access.
+var linkTTLs = []struct {
+	hours int
+	label string
+}{{24, "1 day"}, {72, "3 days"}, {168, "7 days"}, {336, "14 days"}, {720, "30 days"}}
+
+// maxNights bounds the preset; longer stays are typed as dates.
+const maxNights = 28
+
+func (s *Server) accessNewPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	locks, err := s.db.Locks(ctx)
+	if err != nil {
+		return err
+	}
+	p := views.AccessNewPage{Page: s.page(c, "Give access", views.SectionGuests), NoLocks: len(locks) == 0}
+	if p.NoLocks {
+		return render(c, http.StatusOK, views.AccessNew(p))
+	}
+	guestID, _ := strconv.ParseInt(c.QueryParam("guest"), 10, 64)
+	lockID, _ := strconv.ParseInt(c.QueryParam("lock"), 10, 64)
+	var checked []int64
+	switch {
+	case slices.ContainsFunc(locks, func(l db.Lock) bool { return l.ID == lockID }):
+		checked = []int64{lockID}
+	case len(locks) == 1:
+		checked = []int64{locks[0].ID}
+	}
+	f, err := s.accessFormView(ctx, locks, guestID, checked)
+	if err != nil {
+		return err
+	}
+	if guestID != 0 {
+		f.PresetGuest = strconv.FormatInt(guestID, 10)
+	}
+	if lockID != 0 {
+		f.PresetLock = strconv.FormatInt(lockID, 10)
+	}
+	// The "N nights" preset without JavaScript: ?nights=3 fills the window.
+	nights := 1
+	if n, err := strconv.Atoi(c.QueryParam("nights")); err == nil && n >= 1 && n <= maxNights {
+		nights = n
+	}
+	loc := zoneOf(f.Zone)
+	start, end := nightsWindow(s.db.Now(), nights, loc)
+	f.StartsDate, f.StartsTime = formValues(start, loc)
+	f.EndsDate, f.EndsTime = formValues(end, loc)
+	f.Nights = nightChoices(nights)
+	p.Form = f
+	return render(c, http.StatusOK, views.AccessNew(p))
+}
+
+// accessFormView builds the form's choices: guests, doors with their zones, code
+// lengths, link lifetimes. The window is typed in the zone of the first chosen
+// door (or of the first door, before any is chosen).
+func (s *Server) accessFormView(ctx context.Context, locks []db.Lock, guestID int64, checked []int64) (views.AccessForm, error) {
+	guests, err := s.db.Guests(ctx, "", 1000)
+	if err != nil {
+		return views.AccessForm{}, err
+	}
+	f := views.AccessForm{CheckIn: checkInClock, CheckOut: checkOutClock, Errors: map[string]string{}}
+	for _, g := range guests {
+		f.Guests = append(f.Guests, views.GuestChoice{ID: g.ID, Name: g.Name, Selected: g.ID == guestID})
+	}
+	lo, hi := 0, 0
+	for _, l := range locks {
+		on := slices.Contains(checked, l.ID)
+		f.Doors = append(f.Doors, views.DoorChoice{ID: l.ID, Name: l.Name, Zone: l.TimeZone, Checked: on})
+		if on && f.Zone == "" {
+			f.Zone = l.TimeZone
+		}
+		a, b := pinRules(l).Bounds()
+		if lo == 0 || a < lo {
+			lo = a
+		}
+		hi = max(hi, b)
+	}
+	if f.Zone == "" {
+		f.Zone = locks[0].TimeZone
+	}
+	f.Today = s.db.Now().In(zoneOf(f.Zone)).Format(formDate)
+	f.Lengths = []views.Choice{{Value: "", Label: "Shortest the doors take", Selected: true}}
+	for n := lo; n <= hi; n++ {
+		f.Lengths = append(f.Lengths, views.Choice{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " digits"})
+	}
+	for _, t := range linkTTLs {
+		f.LinkTTLs = append(f.LinkTTLs, views.Choice{Value: strconv.Itoa(t.hours), Label: t.label,
+			Selected: time.Duration(t.hours)*time.Hour == db.DefaultLinkTTL})
+	}
+	f.Nights = nightChoices(1)
+	return f, nil
+}
+
+func nightChoices(selected int) []views.Choice {
+	var out []views.Choice
+	for n := 1; n <= maxNights; n++ {
+		out = append(out, views.Choice{Value: strconv.Itoa(n), Label: plural(n, "night", "nights"), Selected: n == selected})
+	}
+	return out
+}
+
+// accessInput is the "Give access" form as posted, before any parsing.
+type accessInput struct {
+	Guest, GuestName, GuestNote string
+	Locks                       []string
+	StartsDate, StartsTime      string
+	EndsDate, EndsTime          string
+	Permanent                   bool
+	PINOwn                      bool
+	PIN, PINLength              string
+	Passphrase, LinkTTL         string
+}
+
+func readAccessInput(c echo.Context) accessInput {
+	in := accessInput{Guest: c.FormValue("guest"), GuestName: c.FormValue("guest_name"), GuestNote: c.FormValue("guest_note"),
+		StartsDate: c.FormValue("starts_date"), StartsTime: c.FormValue("starts_time"),
+		EndsDate: c.FormValue("ends_date"), EndsTime: c.FormValue("ends_time"), Permanent: c.FormValue("permanent") != "",
+		PINOwn: c.FormValue("pin_mode") == "own", PIN: strings.TrimSpace(c.FormValue("pin")), PINLength: c.FormValue("pin_length"),
+		Passphrase: c.FormValue("passphrase"), LinkTTL: c.FormValue("link_ttl")}
+	if params, err := c.FormParams(); err == nil {
+		in.Locks = params["locks"]
+	}
+	return in
+}
+
+// request turns the form into an accessRequest. Messages for what cannot even be
+// parsed are returned; everything else is giveAccess's to judge.
+func (in accessInput) request(locks []db.Lock) (accessRequest, fieldErrors) {
+	errs := fieldErrors{}
+	req := accessRequest{GuestName: in.GuestName, GuestNote: in.GuestNote, Permanent: in.Permanent, Passphrase: in.Passphrase}
+	if v := strings.TrimSpace(in.Guest); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs[fGuest] = "Pick a guest from the list, or add a new guest."
+		}
+		req.GuestID = id
+	}
+	zone := ""
+	for _, v := range in.Locks {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs[fLocks] = "One of the chosen doors does not exist (any more)."
+			continue
+		}
+		req.LockIDs = append(req.LockIDs, id)
+		if i := slices.IndexFunc(locks, func(l db.Lock) bool { return l.ID == id }); i >= 0 && zone == "" {
+			zone = locks[i].TimeZone
+		}
+	}
+	if zone == "" && len(locks) > 0 {
+		zone = locks[0].TimeZone
+	}
+	if !in.Permanent {
+		loc := zoneOf(zone)
+		var err error
+		if req.Starts, err = parseWallTime(in.StartsDate, in.StartsTime, loc); err != nil {
+			errs[fStarts] = windowMessage(err, "check-in")
+		}
+		if req.Ends, err = parseWindowEnd(in.EndsDate, in.EndsTime, loc); err != nil {
+			errs[fEnds] = windowMessage(err, "check-out")
+		}
+	}
+	if in.PINOwn {
+		req.PIN = in.PIN
+		if req.PIN == "" {
+			errs[fPIN] = "Type your code, or choose to generate one."
+		}
+	} else if in.PINLength != "" {
+		n, err := strconv.Atoi(in.PINLength)
+		if err != nil || n < 1 || n > 12 {
+			errs[fPIN] = "Choose a length from the list."
+		}
+		req.PINLength = n
+	}
+	switch hours, err := strconv.Atoi(in.LinkTTL); {
+	case in.LinkTTL == "":
+		req.LinkTTL = db.DefaultLinkTTL
+	case err != nil || hours < 1:
+		errs[fLinkTTL] = "Choose how long the link works."
+	default:
+		req.LinkTTL = time.Duration(hours) * time.Hour
+	}
+	return req, errs
+}
+
+// windowMessage words a date or time that could not be read.
+func windowMessage(err error, what string) string {
+	switch {
+	case errors.Is(err, errNoDate):
+		return "Enter the " + what + " date, or make the access permanent."
+	case errors.Is(err, errBadTime):
+		return "Enter the " + what + " time as hours and minutes, like 15:00."
+	}
+	return "Enter the " + what + " date as year-month-day, like 2026-07-14."
+}
+
+func (s *Server) createAccess(c echo.Context) error {
+	ctx := c.Request().Context()
+	owner := auditActor(c)
+	locks, err := s.db.Locks(ctx)
+	if err != nil {
+		return err
+	}
+	in := readAccessInput(c)
+	req, errs := in.request(locks)
+	if len(errs) > 0 {
+		// Still judge the rest, so every message shows at once; nothing is saved.
+		_, _, more, err := s.checkAccess(ctx, req)
+		if err != nil {
+			return err
+		}
+		for k, v := range more {
+			if _, ok := errs[k]; !ok {
+				errs[k] = v
+			}
+		}
+		return s.accessFormAgain(c, locks, in, errs)
+	}
+	res, errs, err := s.giveAccess(ctx, owner, req)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return s.accessFormAgain(c, locks, in, errs)
+	}
+	s.auditAccessGiven(c, owner, res)
+	return s.showLinkOnce(c, res.Guest, res.Locks, res.Access, res.Token, "Access given to "+res.Guest.Name,
+		"Saved. The code goes on "+doorNames(res.Locks)+" when its window opens; "+firstName(res.Guest.Name)+"'s page shows when each door confirms it.")
+}
+
+// accessFormAgain re-renders "Give access" with the messages (422). The typed
+// code and passphrase are not echoed back: they are secrets, and the page could
+// be left open on a shared screen.
+func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessInput, errs fieldErrors) error {
+	guestID, _ := strconv.ParseInt(in.Guest, 10, 64)
+	var checked []int64
+	for _, v := range in.Locks {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			checked = append(checked, id)
+		}
+	}
+	f, err := s.accessFormView(c.Request().Context(), locks, guestID, checked)
+	if err != nil {
+		return err
+	}
+	f.GuestName, f.GuestNote = in.GuestName, in.GuestNote
+	f.StartsDate, f.StartsTime, f.EndsDate, f.EndsTime = in.StartsDate, in.StartsTime, in.EndsDate, in.EndsTime
+	f.Permanent, f.PINOwn = in.Permanent, in.PINOwn
+	for i := range f.Lengths {
+		f.Lengths[i].Selected = f.Lengths[i].Value == in.PINLength
+	}
+	for i := range f.LinkTTLs {
+		f.LinkTTLs[i].Selected = f.LinkTTLs[i].Value == in.LinkTTL
+	}
+	f.Errors = errs
+	if in.PIN != "" && f.Errors[fPIN] == "" && in.PINOwn {
+		f.Errors[fPIN] = "Type your code again: it is not kept when the form has a problem."
+	}
+	if in.Passphrase != "" && f.Errors[fPassphrase] == "" {
+		f.Errors[fPassphrase] = "Type the passphrase again: it is not kept when the form has a problem."
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	p := views.AccessNewPage{Page: s.page(c, "Give access", views.SectionGuests), Form: f}
+	return render(c, http.StatusUnprocessableEntity, views.AccessNew(p))
+}
+
+// showLinkOnce answers with a new share link: the only time its owner sees it.
+// The response is no-store, so no cache or back button keeps it.
+func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.Access, token, heading, done string) error {
+	link, err := s.db.LinkByToken(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	u := s.cfg.origin() + "/s/" + token
+	qr, err := qrSVG(u)
+	if err != nil {
+		return err
+	}
+	loc := zoneOf(a.TimeZone)
+	doors := doorNames(locks)
+	first := firstName(g.Name)
+	window := guestWindow(a.StartsAt, a.EndsAt, loc, a.TimeZone)
+	msg := "Hi " + first + ", here is your door code for " + doors + ", valid " + window +
+		". The link shows the code only once, so save it when you open it: " + u
+	sl := views.SharedLink{Heading: heading, Done: done, GuestID: g.ID, GuestName: g.Name, FirstName: first, URL: u,
+		Doors: doors, Window: windowText(a.StartsAt, a.EndsAt, loc) + " (" + a.TimeZone + " time)",
+		Expires: inZone(link.ExpiresAt, loc) + " (" + a.TimeZone + " time)", Passphrase: link.HasPassphrase, QR: qr,
+		SMS:  "sms:?&body=" + uriEscape(msg),
+		Mail: "mailto:?subject=" + uriEscape("Your door code for "+doors) + "&body=" + uriEscape(msg)}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	return render(c, http.StatusOK, views.LinkOnce(views.LinkOncePage{Page: s.page(c, heading, views.SectionGuests), Link: sl}))
+}
+
+// uriEscape percent-encodes for sms: and mailto: bodies, where "+" is not a
+// space (RFC 6068), so spaces become %20.
+func uriEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+
+// accessFromPath loads the URL's access with its guest and locks, or 404.
+func (s *Server) accessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return db.Access{}, db.Guest{}, nil, err
+	}
+	ctx := c.Request().Context()
+	a, err := s.db.Access(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return a, db.Guest{}, nil, echo.ErrNotFound
+	}
+	if err != nil {
+		return a, db.Guest{}, nil, err
+	}
+	g, err := s.db.Guest(ctx, a.GuestID)
+	if err != nil {
+		return a, g, nil, err
+	}
+	codes, err := s.db.AccessCodes(ctx, a.ID)
+	if err != nil {
+		return a, g, nil, err
+	}
+	var locks []db.Lock
+	for _, k := range codes {
+		l, err := s.db.Lock(ctx, k.LockID)
+		if err != nil {
+			return a, g, nil, err
+		}
+		locks = append(locks, l)
+	}
+	return a, g, locks, nil
+}
+
+// accessGone answers an action on an access that no longer takes it (revoked,
+// replaced or over) with the guest's page and a message in that access's card.
+func (s *Server) accessGone(c echo.Context, g db.Guest, a db.Access, msg string) error {
+	p, err := s.guestView(c, g)
+	if err != nil {
+		return err
+	}
+	for i := range p.Accesses {
+		if p.Accesses[i].ID == a.ID {
+			p.Accesses[i].Error = msg
+		}
+	}
+	return render(c, http.StatusConflict, views.Guest(p))
+}
+
+func (s *Server) accessPath(g db.Guest, a db.Access, done string) string {
+	return guestPath(g.ID) + "?done=" + done + "#access-" + strconv.FormatInt(a.ID, 10)
+}
+
+func (s *Server) newLink(c echo.Context) error {
+	a, g, locks, err := s.accessFromPath(c)
+	if err != nil {
+		return err
+	}
+	if _, _, live := accessState(a, s.db.Now()); !live {
+		return s.accessGone(c, g, a, "This access is over, so a new link could not show anything. Give access again instead.")
+	}
+	token, _, err := s.db.NewLink(c.Request().Context(), a.ID, db.LinkOptions{})
+	if errors.Is(err, db.ErrNotFound) {
+		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditLinkCreated, "new share link for "+g.Name+" (older links stop working)")
+	return s.showLinkOnce(c, g, locks, a, token, "New link for "+g.Name, "The older link no longer works. Send this one instead.")
+}
+
+func (s *Server) revokeAccess(c echo.Context) error {
+	a, g, locks, err := s.accessFromPath(c)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RevokeAccess(c.Request().Context(), a.ID); err != nil {
+		return err
+	}
+	if a.RevokedAt.IsZero() {
+		s.audit(c, auditActor(c), db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks))
+		s.locks.Nudge()
+	}
+	return redirect(c, s.accessPath(g, a, "revoked"))
+}
+
+// rotateAttempts is how often a rotation retries when another owner took the
+// generated code between the check and the save.
+const rotateAttempts = 3
+
+func (s *Server) rotateAccess(c echo.Context) error {
+	a, g, locks, err := s.accessFromPath(c)
+	if err != nil {
+		return err
+	}
+	if _, _, live := accessState(a, s.db.Now()); !live {
+		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
+	}
+	ctx := c.Request().Context()
+	var next db.Access
+	var token string
+	for range rotateAttempts {
+		pin, err := s.freshPIN(ctx, a, locks)
+		if err != nil {
+			var pe *lock.PINError
+			if errors.As(err, &pe) {
+				return s.accessGone(c, g, a, pinProblem(err))
+			}
+			return err
+		}
+		next, token, err = s.db.RotateAccess(ctx, a.ID, pin, db.LinkOptions{})
+		if !errors.Is(err, db.ErrPINConflict) {
+			if err != nil {
+				return err
+			}
+			break
+		}
+	}
+	if token == "" {
+		return s.accessGone(c, g, a, "Gatehouse could not find a free code for these doors. Try again.")
+	}
+	s.audit(c, auditActor(c), db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed")
+	s.audit(c, auditActor(c), db.AuditLinkCreated, "share link for "+g.Name+"'s new code")
+	s.locks.Nudge()
+	return s.showLinkOnce(c, g, locks, next, token, "New code for "+g.Name,
+		"The old code and link stop working. The new code is on its way to "+doorNames(locks)+"; send the new link.")
+}
+
+// freshPIN generates a code for a rotation: the same length as the old one when
+// the doors still take it, clashing with nothing on them (the old code included,
+// since it stays live until the lock confirms its removal).
+func (s *Server) freshPIN(ctx context.Context, a db.Access, locks []db.Lock) (string, error) {
+	rules := lock.PINRules{}
+	var others []string
+	for _, l := range locks {
+		lo, hi := pinRules(l).Bounds()
+		rules.MinLen = max(rules.MinLen, lo)
+		if rules.MaxLen == 0 || hi < rules.MaxLen {
+			rules.MaxLen = hi
+		}
+		pins, err := s.db.LivePINs(ctx, l.ID)
+		if err != nil {
+			return "", err
+		}
+		others = append(others, pins...)
+	}
+	codes, err := s.db.AccessCodes(ctx, a.ID)
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	if len(codes) > 0 && codes[0].PINLen >= rules.MinLen && codes[0].PINLen <= rules.MaxLen {
+		n = codes[0].PINLen
+	}
+	return lock.GeneratePIN(n, rules, others)
+}
+
+func (s *Server) changeWindow(c echo.Context) error {
+	a, g, locks, err := s.accessFromPath(c)
+	if err != nil {
+		return err
+	}
+	now := s.db.Now()
+	if _, _, live := accessState(a, now); !live {
+		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
+	}
+	loc := zoneOf(a.TimeZone)
+	f := views.WindowForm{StartsDate: c.FormValue("starts_date"), StartsTime: c.FormValue("starts_time"),
+		EndsDate: c.FormValue("ends_date"), EndsTime: c.FormValue("ends_time"), Permanent: c.FormValue("permanent") != "",
+		Errors: map[string]string{}}
+	var start, end time.Time
+	if !f.Permanent {
+		var err error
+		if start, err = parseWallTime(f.StartsDate, f.StartsTime, loc); err != nil {
+			f.Errors[fStarts] = windowMessage(err, "check-in")
+		}
+		if end, err = parseWindowEnd(f.EndsDate, f.EndsTime, loc); err != nil {
+			f.Errors[fEnds] = windowMessage(err, "check-out")
+		}
+	}
+	more := fieldErrors{}
+	// A stay that began days ago may still be extended: only a moved start must
+	// be recent.
+	windowProblems(more, f.Permanent, start, end, now, a.StartsAt)
+	for k, v := range more {
+		if _, ok := f.Errors[k]; !ok {
+			f.Errors[k] = v
+		}
+	}
+	if len(f.Errors) > 0 {
+		p, err := s.guestView(c, g)
+		if err != nil {
+			return err
+		}
+		for i := range p.Accesses {
+			if p.Accesses[i].ID == a.ID {
+				f.Open = true
+				p.Accesses[i].Dates = f
+				p.Accesses[i].Error = "The dates were not changed. Check the messages below."
+			}
+		}
+		return render(c, http.StatusUnprocessableEntity, views.Guest(p))
+	}
+	err = s.db.ChangeWindow(c.Request().Context(), a.ID, start, end)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, auditActor(c), db.AuditWindowChanged, g.Name+" on "+doorNames(locks)+": now "+windowText(start, end, loc)+" ("+a.TimeZone+")")
+	s.locks.Nudge()
+	return redirect(c, s.accessPath(g, a, "window"))
+}
+
+// showCode shows an access's PIN to its owner, only after a passkey assertion in
+// the last few minutes, on one no-store response, and audited. Without a fresh
+// assertion the owner is sent to confirm first.
+func (s *Server) showCode(c echo.Context) error {
+	a, g, locks, err := s.accessFromPath(c)
+	if err != nil {
+		return err
+	}
+	if au, _ := currentAuth(c); !s.isFresh(au) {
+		return redirect(c, guestPath(g.ID)+"?confirm="+strconv.FormatInt(a.ID, 10)+"#access-"+strconv.FormatInt(a.ID, 10))
+	}
+	pin, err := s.db.AccessPIN(c.Request().Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	p, err := s.guestView(c, g)
+	if err != nil {
+		return err
+	}
+	for i := range p.Accesses {
+		if p.Accesses[i].ID == a.ID {
+			p.Accesses[i].PIN = pin
+		}
+	}
+	s.audit(c, auditActor(c), db.AuditCodeViewed, "code of "+g.Name+" for "+doorNames(locks))
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	return render(c, http.StatusOK, views.Guest(p))
+}
+
+// whoCanOpen lists a lock's codes that open it now or later, for the lock page:
+// guest, window, last use, and flags for permanent codes and codes ending today
+// (in the lock's zone).
+func (s *Server) whoCanOpen(ctx context.Context, l db.Lock, codes []db.AccessCode, now time.Time) ([]views.WhoRow, error) {
+	holders, err := s.db.LockHolders(ctx, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc := zoneOf(l.TimeZone)
+	today := now.In(loc).Format(formDate)
+	var out []views.WhoRow
+	for _, k := range codes {
+		if !k.RevokedAt.IsZero() || k.Status == db.StatusRemoved || (!k.EndsAt.IsZero() && !now.Before(k.EndsAt)) {
+			continue
+		}
+		chip := statusChips[k.Status]
+		row := views.WhoRow{CodeID: k.ID, Guest: k.Label, Window: windowText(k.StartsAt, k.EndsAt, loc), LastUse: "never",
+			StatusKind: chip[0], StatusLabel: chip[1], Permanent: k.Permanent(),
+			// A code ending at midnight tonight ends today, not tomorrow.
+			EndsToday: !k.EndsAt.IsZero() && k.EndsAt.Add(-time.Second).In(loc).Format(formDate) == today,
+			Upcoming:  !k.StartsAt.IsZero() && now.Before(k.StartsAt)}
+		if h, ok := holders[k.ID]; ok {
+			row.Guest, row.GuestID = h.GuestName, h.GuestID
+		}
+		if !k.LastUsedAt.IsZero() {
+			row.LastUse = inZone(k.LastUsedAt, loc)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}

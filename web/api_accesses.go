@@ -1,0 +1,335 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+)
+
+// apiAccess is an access as the API shows it: its window and its codes, one per
+// lock. The PIN is never part of it; the guest gets it through the share link.
+type apiAccess struct {
+	ID        int64           `json:"id"`
+	GuestID   int64           `json:"guest_id"`
+	StartsAt  apiTime         `json:"starts_at"`
+	EndsAt    apiTime         `json:"ends_at"`
+	Permanent bool            `json:"permanent"`
+	TimeZone  string          `json:"time_zone"`
+	CreatedAt apiTime         `json:"created_at"`
+	RevokedAt apiTime         `json:"revoked_at"`
+	RotatedTo *int64          `json:"rotated_to"` // the access that replaced this one
+	Codes     []apiAccessCode `json:"codes"`
+}
+
+type apiAccessCode struct {
+	ID     int64  `json:"id"`
+	LockID int64  `json:"lock_id"`
+	Status string `json:"status"`
+}
+
+// apiShared is the answer to a call that made a share link: the link is shown
+// here once and never again.
+type apiShared struct {
+	Access           apiAccess `json:"access"`
+	ShareURL         string    `json:"share_url"`
+	ShareURLExpires  apiTime   `json:"share_url_expires_at"`
+	ReplacedAccessID *int64    `json:"replaced_access_id,omitempty"`
+}
+
+func (s *Server) apiAccessView(ctx context.Context, a db.Access) (apiAccess, error) {
+	codes, err := s.db.AccessCodes(ctx, a.ID)
+	if err != nil {
+		return apiAccess{}, err
+	}
+	out := apiAccess{ID: a.ID, GuestID: a.GuestID, StartsAt: apiTime(a.StartsAt), EndsAt: apiTime(a.EndsAt),
+		Permanent: a.Permanent(), TimeZone: a.TimeZone, CreatedAt: apiTime(a.CreatedAt), RevokedAt: apiTime(a.RevokedAt),
+		RotatedTo: optID(a.RotatedTo), Codes: []apiAccessCode{}}
+	for _, k := range codes {
+		out.Codes = append(out.Codes, apiAccessCode{ID: k.ID, LockID: k.LockID, Status: k.Status})
+	}
+	return out, nil
+}
+
+// apiSharedView adds the one-time share URL and its expiry to an access.
+func (s *Server) apiSharedView(ctx context.Context, a db.Access, token string) (apiShared, error) {
+	view, err := s.apiAccessView(ctx, a)
+	if err != nil {
+		return apiShared{}, err
+	}
+	links, err := s.db.AccessLinks(ctx, a.ID)
+	if err != nil || len(links) == 0 {
+		return apiShared{}, errors.Join(err, errors.New("web: new access has no link"))
+	}
+	return apiShared{Access: view, ShareURL: s.cfg.origin() + "/s/" + token, ShareURLExpires: apiTime(links[0].ExpiresAt)}, nil
+}
+
+// apiAccessBody is POST /api/v1/accesses.
+type apiAccessBody struct {
+	GuestID      *int64         `json:"guest_id"`
+	Guest        *apiGuestInput `json:"guest"`
+	LockIDs      []int64        `json:"lock_ids"`
+	StartsAt     string         `json:"starts_at"`
+	EndsAt       string         `json:"ends_at"`
+	Permanent    bool           `json:"permanent"`
+	PIN          string         `json:"pin"`
+	PINLength    int            `json:"pin_length"`
+	LinkTTLHours int            `json:"link_ttl_hours"`
+	Passphrase   string         `json:"passphrase"`
+}
+
+type apiGuestInput struct {
+	Name string `json:"name"`
+	Note string `json:"note"`
+}
+
+// maxLinkTTLHours matches giveAccess's limit of 90 days.
+const maxLinkTTLHours = 90 * 24
+
+// request turns the body into giveAccess's request, checking what only the API
+// has: the either-or of guest_id and guest, and the RFC 3339 times.
+func (b apiAccessBody) request() (accessRequest, fieldErrors) {
+	errs := fieldErrors{}
+	req := accessRequest{LockIDs: b.LockIDs, Permanent: b.Permanent, PIN: b.PIN, PINLength: b.PINLength,
+		LinkTTL: time.Duration(b.LinkTTLHours) * time.Hour, Passphrase: b.Passphrase}
+	switch {
+	case b.GuestID != nil && b.Guest != nil:
+		errs["guest_id"] = "Give guest_id (an existing guest) or guest (a new one), not both."
+		req.GuestID = *b.GuestID
+	case b.GuestID != nil && *b.GuestID <= 0:
+		errs["guest_id"] = "guest_id must be a guest's id."
+	case b.GuestID != nil:
+		req.GuestID = *b.GuestID
+	case b.Guest != nil:
+		req.GuestName, req.GuestNote = b.Guest.Name, b.Guest.Note
+	default:
+		errs["guest"] = "Give guest_id (an existing guest) or guest with a name (a new one)."
+	}
+	if b.Permanent {
+		if b.StartsAt != "" || b.EndsAt != "" {
+			errs["permanent"] = "A permanent access has no window: leave out starts_at and ends_at."
+		}
+	} else {
+		req.Starts = parseAPITime(b.StartsAt, "starts_at", errs)
+		req.Ends = parseAPITime(b.EndsAt, "ends_at", errs)
+	}
+	if b.PIN != "" && b.PINLength != 0 {
+		errs["pin_length"] = "Give pin (your own code) or pin_length (for a generated one), not both."
+	}
+	if b.PINLength < 0 {
+		errs["pin_length"] = "pin_length must be a positive number of digits."
+	}
+	if b.LinkTTLHours < 0 || b.LinkTTLHours > maxLinkTTLHours {
+		errs["link_ttl_hours"] = fmt.Sprintf("A link can live from 1 to %d hours (90 days); leave it out for the default of 7 days.", maxLinkTTLHours)
+	}
+	return req, errs
+}
+
+// parseAPITime reads an RFC 3339 time, which always carries its offset, so the
+// API never has to guess a zone. Empty stays zero for giveAccess to report.
+func parseAPITime(v, name string, errs fieldErrors) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		errs[name] = "Use an RFC 3339 time with its offset, like 2026-12-01T15:00:00+01:00 or 2026-12-01T14:00:00Z."
+	}
+	return t
+}
+
+// apiFieldNames maps giveAccess's field names to the API's property names.
+var apiFieldNames = map[string]string{
+	fGuest: "guest_id", fGuestName: "guest.name", fGuestNote: "guest.note", fLocks: "lock_ids", fStarts: "starts_at",
+	fEnds: "ends_at", fPIN: "pin", fPassphrase: "passphrase", fLinkTTL: "link_ttl_hours",
+}
+
+// apiFields renames giveAccess's messages to API properties. A problem with the
+// PIN when none was given is about the pin_length asked for.
+func apiFields(errs fieldErrors, generated bool) map[string]string {
+	out := map[string]string{}
+	for k, msg := range errs {
+		name, ok := apiFieldNames[k]
+		if !ok {
+			name = k
+		}
+		if k == fPIN && generated {
+			name = "pin_length"
+		}
+		out[name] = msg
+	}
+	return out
+}
+
+func invalidFields(fields map[string]string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: codeInvalid,
+		Message: "Some properties are invalid; see fields. Nothing was saved.", Fields: fields}
+}
+
+func (s *Server) apiCreateAccess(c echo.Context) error {
+	var body apiAccessBody
+	if err := decodeJSON(c, &body, false); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	generated := strings.TrimSpace(body.PIN) == ""
+	req, own := body.request()
+	if len(own) > 0 {
+		return s.apiInvalidAccess(ctx, req, own, generated)
+	}
+	a, _ := currentAPICaller(c)
+	res, errs, err := s.giveAccess(ctx, a.owner(), req)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return invalidFields(apiFields(errs, generated))
+	}
+	s.auditAccessGiven(c, a.owner(), res)
+	out, err := s.apiSharedView(ctx, res.Access, res.Token)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// apiInvalidAccess answers a body that failed the API's own checks. It runs
+// giveAccess's checks too (saving nothing), so the caller sees every problem in
+// one answer; the API's message wins where both speak of one property.
+func (s *Server) apiInvalidAccess(ctx context.Context, req accessRequest, own fieldErrors, generated bool) error {
+	_, _, errs, err := s.checkAccess(ctx, req)
+	if err != nil {
+		return err
+	}
+	fields := apiFields(errs, generated)
+	guestNamed := false
+	for k := range own {
+		guestNamed = guestNamed || strings.HasPrefix(k, "guest")
+	}
+	for k := range fields {
+		if guestNamed && strings.HasPrefix(k, "guest") {
+			delete(fields, k) // the guest was not given properly: checking its parts says nothing more
+		}
+	}
+	for k, msg := range own {
+		fields[k] = msg
+	}
+	return invalidFields(fields)
+}
+
+// apiAccessFromPath loads the URL's access with its guest and locks, through the
+// owner pages' loader, answering the API's own 404.
+func (s *Server) apiAccessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
+	a, g, locks, err := s.accessFromPath(c)
+	if errors.Is(err, echo.ErrNotFound) {
+		return a, g, locks, apiNotFound("access")
+	}
+	return a, g, locks, err
+}
+
+// apiRevokeAccess kills the access's links and has the reconciler take its codes
+// off the locks. Revoking again changes nothing and answers the same.
+func (s *Server) apiRevokeAccess(c echo.Context) error {
+	a, g, locks, err := s.apiAccessFromPath(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if a.RevokedAt.IsZero() {
+		if err := s.db.RevokeAccess(ctx, a.ID); err != nil {
+			return err
+		}
+		s.locks.Nudge()
+		s.apiAudit(c, db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks))
+		if a, err = s.db.Access(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	view, err := s.apiAccessView(ctx, a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"access": view})
+}
+
+// apiRotateBody is POST /api/v1/accesses/{id}/rotate; the body is optional.
+type apiRotateBody struct {
+	LinkTTLHours int    `json:"link_ttl_hours"`
+	Passphrase   string `json:"passphrase"`
+}
+
+// problems checks the rotate body as giveAccess checks the same options.
+func (b apiRotateBody) problems() map[string]string {
+	out := map[string]string{}
+	if b.LinkTTLHours < 0 || b.LinkTTLHours > maxLinkTTLHours {
+		out["link_ttl_hours"] = fmt.Sprintf("A link can live from 1 to %d hours (90 days).", maxLinkTTLHours)
+	}
+	if utf8.RuneCountInString(b.Passphrase) > 100 {
+		out["passphrase"] = "Keep the passphrase to 100 characters or fewer."
+	}
+	return out
+}
+
+// apiRotateAccess revokes an access and makes its replacement in one step: same
+// guest, locks and window, a new code and a new link.
+func (s *Server) apiRotateAccess(c echo.Context) error {
+	var body apiRotateBody
+	if err := decodeJSON(c, &body, true); err != nil {
+		return err
+	}
+	if p := body.problems(); len(p) > 0 {
+		return invalidFields(p)
+	}
+	old, g, locks, err := s.apiAccessFromPath(c)
+	if err != nil {
+		return err
+	}
+	if _, _, live := accessState(old, s.db.Now()); !live {
+		// Rotating would bring a revoked or finished access back to life.
+		return &apiError{Status: http.StatusConflict, Code: codeConflict,
+			Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
+	}
+	ctx := c.Request().Context()
+	a, token, err := s.apiRotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase})
+	if err != nil {
+		return err
+	}
+	s.locks.Nudge()
+	s.apiAudit(c, db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed")
+	s.apiAudit(c, db.AuditLinkCreated, "share link for "+g.Name+"'s new code")
+	out, err := s.apiSharedView(ctx, a, token)
+	if err != nil {
+		return err
+	}
+	out.ReplacedAccessID = &old.ID
+	return c.JSON(http.StatusCreated, out)
+}
+
+// apiRotate generates the new PIN as the owner's rotate does (freshPIN) and saves
+// the rotation, trying again when another code took that PIN in between.
+func (s *Server) apiRotate(ctx context.Context, old db.Access, locks []db.Lock, link db.LinkOptions) (db.Access, string, error) {
+	for range rotateAttempts {
+		pin, err := s.freshPIN(ctx, old, locks)
+		var pe *lock.PINError
+		if errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN) {
+			return db.Access{}, "", &apiError{Status: http.StatusConflict, Code: codeConflict, Message: pinProblem(err)}
+		}
+		if err != nil {
+			return db.Access{}, "", err
+		}
+		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link)
+		if !errors.Is(err, db.ErrPINConflict) {
+			return a, token, err
+		}
+	}
+	return db.Access{}, "", &apiError{Status: http.StatusConflict, Code: codeConflict,
+		Message: "Gatehouse could not find a free code for these doors. Try again."}
+}

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/views"
+)
+
+// Settings → API tokens: owners make, list and revoke the API's bearer tokens.
+
+var scopeWords = map[string]string{db.ScopeRead: "Read only", db.ScopeReadWrite: "Read and write"}
+
+func (s *Server) apiTokensView(c echo.Context) (views.APITokensPage, error) {
+	a, _ := currentAuth(c)
+	tokens, err := s.db.APITokens(c.Request().Context())
+	if err != nil {
+		return views.APITokensPage{}, err
+	}
+	p := views.APITokensPage{Page: s.page(c, "API tokens", views.SectionSettings), Fresh: s.fresh(a)}
+	now := s.db.Now()
+	for _, t := range tokens {
+		row := views.APITokenRow{ID: t.ID, Name: t.Name, Scope: scopeWords[t.Scope], CreatedBy: t.CreatorName,
+			Created: views.When(t.CreatedAt), LastUsed: "never", Orphaned: t.CreatedBy == 0}
+		if !t.LastUsedAt.IsZero() {
+			row.LastUsed = views.Ago(now, t.LastUsedAt)
+		}
+		if !t.RevokedAt.IsZero() {
+			row.Revoked = views.When(t.RevokedAt)
+		}
+		if row.Orphaned {
+			row.CreatedBy = "a removed owner"
+		}
+		p.Tokens = append(p.Tokens, row)
+	}
+	if c.QueryParam("done") == "revoked" {
+		p.Flash = "Token revoked. Programs using it are refused from now on."
+	}
+	return p, nil
+}
+
+func (s *Server) apiTokensPage(c echo.Context) error {
+	p, err := s.apiTokensView(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.APITokens(p))
+}
+
+// createAPIToken makes a token and shows it once, in this response. Like an
+// invite, it hands out lasting power, so it needs a fresh passkey assertion.
+func (s *Server) createAPIToken(c echo.Context) error {
+	a, _ := currentAuth(c)
+	p, err := s.apiTokensView(c)
+	if err != nil {
+		return err
+	}
+	name, msg := validName(c.FormValue("name"), "a name for the token")
+	scope := c.FormValue("scope")
+	p.Name, p.NameError, p.Scope = name, msg, scope
+	if _, ok := scopeWords[scope]; !ok {
+		p.ScopeError = "Choose read only, or read and write."
+	}
+	if p.NameError != "" || p.ScopeError != "" {
+		return render(c, http.StatusUnprocessableEntity, views.APITokens(p))
+	}
+	token, t, err := s.db.CreateAPIToken(c.Request().Context(), name, scope, a.owner.ID)
+	if err != nil {
+		return err
+	}
+	s.audit(c, a.owner, db.AuditAPITokenCreated, t.Name+" ("+scopeWords[t.Scope]+")")
+	// Re-read so the new token is in the list.
+	if p, err = s.apiTokensView(c); err != nil {
+		return err
+	}
+	p.NewToken, p.NewName = token, t.Name
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, views.APITokens(p))
+}
+
+func (s *Server) revokeAPIToken(c echo.Context) error {
+	a, _ := currentAuth(c)
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	before, err := s.db.APIToken(ctx, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.RevokeAPIToken(ctx, id); err != nil {
+		return err
+	}
+	if before.RevokedAt.IsZero() {
+		s.audit(c, a.owner, db.AuditAPITokenRevoked, before.Name)
+	}
+	return redirect(c, "/settings/api-tokens?done=revoked")
+}
