@@ -17,11 +17,11 @@ import (
 
 // Server holds the dependencies every handler needs.
 type Server struct {
-	cfg    Config
-	db     *db.DB
-	wa     *webauthn.WebAuthn
-	log    *slog.Logger
-	limits *limits
+	cfg     Config
+	db      *db.DB
+	wa      *webauthn.WebAuthn
+	log     *slog.Logger
+	limits  *limits
 	locks   LockSide
 	metrics *metrics // nil unless Config.Metrics
 	echo    *echo.Echo
