@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,7 +36,9 @@ type DB struct {
 	closing    sync.RWMutex
 	closed     bool
 
-	stmts stmtCache // prepared statements of hot read paths (stmt.go)
+	stmts stmtCache     // prepared statements of hot read paths (stmt.go)
+	gen   atomic.Uint64 // bumped on every commit (cache.go)
+	cache readCache
 }
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -101,7 +104,7 @@ func (d *DB) Close() error {
 // Ping checks that the database answers a query, for /healthz.
 func (d *DB) Ping(ctx context.Context) error {
 	var one int
-	if err := d.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := d.stmt(ctx, "SELECT 1").QueryRowContext(ctx).Scan(&one); err != nil {
 		return fmt.Errorf("db: ping: %w", err)
 	}
 	return nil

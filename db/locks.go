@@ -67,12 +67,14 @@ func (d *DB) Locks(ctx context.Context) ([]Lock, error) {
 // HasLocks reports whether any lock is known, for pages that only need to know
 // whether to offer adding one.
 func (d *DB) HasLocks(ctx context.Context) (bool, error) {
-	var n int
-	err := d.stmt(ctx, "SELECT EXISTS (SELECT 1 FROM locks WHERE removed_at IS NULL)").QueryRowContext(ctx).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("db: has locks: %w", err)
-	}
-	return n == 1, nil
+	return Cached(d, "has-locks", 2*time.Second, func() (bool, error) {
+		var n int
+		err := d.stmt(ctx, "SELECT EXISTS (SELECT 1 FROM locks WHERE removed_at IS NULL)").QueryRowContext(ctx).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("db: has locks: %w", err)
+		}
+		return n == 1, nil
+	})
 }
 
 // ConnectionLocks lists one connection's locks.

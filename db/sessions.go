@@ -71,6 +71,18 @@ func (d *DB) SessionByCookie(ctx context.Context, cookie string, lim SessionLimi
 	return s, err
 }
 
+// sessionRow is a session with its owner as read, before any check.
+type sessionRow struct {
+	s     Session
+	o     Owner
+	hash  []byte
+	found bool
+}
+
+// sessionCacheTTL bounds how late this process sees a session change made by
+// another process on the same database (its own changes are seen at once).
+const sessionCacheTTL = 2 * time.Second
+
 // sessionOwnerQuery reads a session and its owner in one statement: it runs on
 // every signed-in request, so it is prepared once (see prepare).
 const sessionOwnerQuery = "SELECT s.id, s.public_id, s.owner_id, s.created_at, s.last_seen_at, s.reauth_at, s.user_agent, s.ip, " +
@@ -84,20 +96,30 @@ func (d *DB) SessionOwner(ctx context.Context, cookie string, lim SessionLimits)
 	if !ok || publicID == "" || secret == "" || len(cookie) > 200 {
 		return Session{}, Owner{}, ErrNotFound
 	}
-	var hash []byte
-	var s Session
-	var o Owner
-	var created, seen, reauth, ownerCreated sql.NullInt64
-	err := d.stmt(ctx, sessionOwnerQuery).QueryRowContext(ctx, publicID).
-		Scan(&s.ID, &s.PublicID, &s.OwnerID, &created, &seen, &reauth, &s.UserAgent, &s.IP, &hash,
-			&o.ID, &o.Name, &o.Handle, &ownerCreated)
-	if errors.Is(err, sql.ErrNoRows) {
+	row, err := Cached(d, "session:"+publicID, sessionCacheTTL, func() (sessionRow, error) {
+		var r sessionRow
+		var created, seen, reauth, ownerCreated sql.NullInt64
+		err := d.stmt(ctx, sessionOwnerQuery).QueryRowContext(ctx, publicID).
+			Scan(&r.s.ID, &r.s.PublicID, &r.s.OwnerID, &created, &seen, &reauth, &r.s.UserAgent, &r.s.IP, &r.hash,
+				&r.o.ID, &r.o.Name, &r.o.Handle, &ownerCreated)
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, nil // cached too: a random public id that is unknown stays unknown
+		}
+		if err != nil {
+			return r, fmt.Errorf("db: session: %w", err)
+		}
+		r.found = true
+		r.s.CreatedAt, r.s.LastSeenAt, r.s.ReauthAt = fromUnix(created), fromUnix(seen), fromUnix(reauth)
+		r.o.CreatedAt = fromUnix(ownerCreated)
+		return r, nil
+	})
+	if err != nil {
+		return Session{}, Owner{}, err
+	}
+	if !row.found {
 		return Session{}, Owner{}, ErrNotFound
 	}
-	if err != nil {
-		return Session{}, Owner{}, fmt.Errorf("db: session: %w", err)
-	}
-	s.CreatedAt, s.LastSeenAt, s.ReauthAt, o.CreatedAt = fromUnix(created), fromUnix(seen), fromUnix(reauth), fromUnix(ownerCreated)
+	s, o, hash := row.s, row.o, row.hash
 	if subtle.ConstantTimeCompare(hash, HashToken(secret)) != 1 {
 		return Session{}, Owner{}, ErrNotFound
 	}

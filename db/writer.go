@@ -102,7 +102,9 @@ func (d *DB) txDirect(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	d.gen.Add(1) // even a failed commit may have changed what readers see
+	if err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	return nil
@@ -151,6 +153,7 @@ func (d *DB) commitBatch(batch []writeReq) {
 		}
 	}
 	cerr := tx.Commit()
+	d.gen.Add(1)
 	for i, r := range batch {
 		if results[i] == nil && cerr != nil {
 			results[i] = fmt.Errorf("db: commit: %w", cerr)
