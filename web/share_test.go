@@ -94,7 +94,7 @@ func TestConcurrentRevealsExactlyOneWins(t *testing.T) {
 // previewers fetch links to draw previews; none may see or burn the code.
 var previewers = []string{
 	"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-	"facebookexternalhit/1.1 Facebot Twitterbot/1.0", // iMessage
+	"facebookexternalhit/1.1 Facebot Twitterbot/1.0",                                                  // iMessage
 	"Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5 skype-url-preview@microsoft.com", // Teams
 	"WhatsApp/2.23.20.0 A",
 	"TelegramBot (like TwitterBot)",
