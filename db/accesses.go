@@ -121,7 +121,7 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access,
 
 // Access returns one access.
 func (d *DB) Access(ctx context.Context, id int64) (Access, error) {
-	a, err := scanAccess(d.r.QueryRowContext(ctx, "SELECT "+accessCols+" FROM accesses WHERE id = ?", id))
+	a, err := scanAccess(d.stmt(ctx, "SELECT "+accessCols+" FROM accesses WHERE id = ?").QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Access{}, ErrNotFound
 	}
@@ -151,13 +151,14 @@ func (d *DB) GuestAccesses(ctx context.Context, guestID int64) ([]Access, error)
 
 // AccessCodes lists the codes (one per lock) that carry an access.
 func (d *DB) AccessCodes(ctx context.Context, accessID int64) ([]AccessCode, error) {
-	return d.queryCodes(ctx, "SELECT "+codeCols+" FROM access_codes WHERE access_id = ? ORDER BY lock_id", accessID)
+	rows, err := d.stmt(ctx, "SELECT "+codeCols+" FROM access_codes WHERE access_id = ? ORDER BY lock_id").QueryContext(ctx, accessID)
+	return scanCodes(rows, err)
 }
 
 // AccessPIN unseals an access's PIN (the same on each of its locks).
 func (d *DB) AccessPIN(ctx context.Context, accessID int64) (string, error) {
 	var sealed []byte
-	err := d.r.QueryRowContext(ctx, "SELECT pin_sealed FROM access_codes WHERE access_id = ? LIMIT 1", accessID).Scan(&sealed)
+	err := d.stmt(ctx, "SELECT pin_sealed FROM access_codes WHERE access_id = ? LIMIT 1").QueryRowContext(ctx, accessID).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}

@@ -59,17 +59,21 @@ const (
 
 // Audit appends an entry; At defaults to now.
 func (d *DB) Audit(ctx context.Context, e AuditEntry) error {
+	return d.tx(ctx, func(tx *sql.Tx) error { return d.audit(ctx, tx, e) })
+}
+
+// audit appends an entry inside tx, for writes whose audit line must commit
+// with them.
+func (d *DB) audit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = d.now()
 	}
-	return d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO audit_log (at, owner_id, actor, action, ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
-			unix(e.At), sql.NullInt64{Int64: e.OwnerID, Valid: e.OwnerID != 0}, e.Actor, e.Action, e.IP, e.Detail)
-		if err != nil {
-			return fmt.Errorf("db: audit: %w", err)
-		}
-		return nil
-	})
+	_, err := tx.ExecContext(ctx, "INSERT INTO audit_log (at, owner_id, actor, action, ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
+		unix(e.At), sql.NullInt64{Int64: e.OwnerID, Valid: e.OwnerID != 0}, e.Actor, e.Action, e.IP, e.Detail)
+	if err != nil {
+		return fmt.Errorf("db: audit: %w", err)
+	}
+	return nil
 }
 
 // AuditLog returns up to limit entries, newest first, older than beforeID (0: from the newest).

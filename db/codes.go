@@ -203,6 +203,11 @@ func (d *DB) CodesToReconcile(ctx context.Context, lockID int64) ([]AccessCode, 
 
 func (d *DB) queryCodes(ctx context.Context, q string, args ...any) ([]AccessCode, error) {
 	rows, err := d.r.QueryContext(ctx, q, args...)
+	return scanCodes(rows, err)
+}
+
+// scanCodes reads the rows of a query for codes.
+func scanCodes(rows *sql.Rows, err error) ([]AccessCode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: list codes: %w", err)
 	}

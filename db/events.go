@@ -32,49 +32,62 @@ type NewEvent struct {
 
 // IngestEvents stores pulled events and the lock's new cursor in one transaction,
 // so a crash never skips or repeats a batch. Events already stored (same lock
-// event id) are ignored. Unlocks stamp their code's first and last use. It
-// returns how many events were new.
+// event id) are ignored. Unlocks stamp their code's first and last use. Each new
+// event gets its guest and its anomaly (classify, bursts) and is counted in
+// event_counts, in the same transaction. It returns how many events were new.
 func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, cursor string) (int, error) {
 	var added int
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		codes := map[string]int64{}
-		rows, err := tx.QueryContext(ctx, "SELECT id, device_code_id FROM access_codes WHERE lock_id = ? AND device_code_id != '' ORDER BY id", lockID)
+		added = 0
+		events := events // fn may run again (group commit); leave the caller's slice whole
+		codes, err := ingestCodes(ctx, tx, lockID)
 		if err != nil {
-			return fmt.Errorf("db: codes of lock: %w", err)
+			return err
 		}
-		for rows.Next() {
-			var id int64
-			var dev string
-			if err := rows.Scan(&id, &dev); err != nil {
-				rows.Close()
-				return err
-			}
-			codes[dev] = id // the newest wins, as ORDER BY id DESC LIMIT 1 did
+		bursts, err := burstsFor(ctx, tx, lockID, events)
+		if err != nil {
+			return err
 		}
-		rows.Close()
 		type use struct{ first, last int64 }
 		uses := map[int64]use{}
-		const chunk = 100
+		counts := bucketCounts{}
+		// Full chunks share one prepared statement; only the last, shorter one is
+		// prepared on its own.
+		var full *sql.Stmt
+		if len(events) >= ingestChunk {
+			if full, err = tx.PrepareContext(ctx, insertEventsSQL(ingestChunk)); err != nil {
+				return fmt.Errorf("db: insert events: %w", err)
+			}
+			defer full.Close()
+		}
+		args := make([]any, 0, 9*ingestChunk)
 		for len(events) > 0 {
-			n := min(chunk, len(events))
+			n := min(ingestChunk, len(events))
 			part := events[:n]
 			events = events[n:]
-			var q strings.Builder
-			q.WriteString("INSERT INTO events (lock_id, device_event_id, kind, method, code_id, occurred_at, detail) VALUES ")
-			args := make([]any, 0, 7*n)
-			for i, e := range part {
-				if i > 0 {
-					q.WriteString(", ")
+			args = args[:0]
+			for _, e := range part {
+				var code, guest sql.NullInt64
+				var c ingestCode
+				if e.DeviceCodeID != "" {
+					if c = codes[e.DeviceCodeID]; c.id != 0 {
+						code = sql.NullInt64{Int64: c.id, Valid: true}
+						guest = sql.NullInt64{Int64: c.guest, Valid: c.guest != 0}
+					}
 				}
-				q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-				var code sql.NullInt64
-				if id, ok := codes[e.DeviceCodeID]; ok && e.DeviceCodeID != "" {
-					code = sql.NullInt64{Int64: id, Valid: true}
+				at := unix(e.OccurredAt)
+				anomaly := classify(e.Kind, at, c)
+				if anomaly == "" && bursts.batch[e.DeviceEventID] {
+					anomaly = AnomalyDeniedBurst
 				}
-				args = append(args, lockID, e.DeviceEventID, e.Kind, e.Method, code, unix(e.OccurredAt), e.Detail)
+				args = append(args, lockID, e.DeviceEventID, e.Kind, e.Method, code, at, e.Detail, guest, anomaly)
 			}
-			q.WriteString(" ON CONFLICT (lock_id, device_event_id) DO NOTHING RETURNING code_id, kind, occurred_at")
-			rows, err := tx.QueryContext(ctx, q.String(), args...)
+			var rows *sql.Rows
+			if n == ingestChunk {
+				rows, err = full.QueryContext(ctx, args...)
+			} else {
+				rows, err = tx.QueryContext(ctx, insertEventsSQL(n), args...)
+			}
 			if err != nil {
 				return fmt.Errorf("db: insert events: %w", err)
 			}
@@ -87,6 +100,7 @@ func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, 
 					return fmt.Errorf("db: insert events: %w", err)
 				}
 				added++
+				counts.add(at, kind)
 				if code.Valid && kind == "unlocked" {
 					u, ok := uses[code.Int64]
 					if !ok {
@@ -106,6 +120,12 @@ func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, 
 				return fmt.Errorf("db: stamp code use: %w", err)
 			}
 		}
+		if err := markBursts(ctx, tx, bursts); err != nil {
+			return err
+		}
+		if err := counts.save(ctx, tx, lockID); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, "UPDATE locks SET event_cursor = ?, events_pulled_at = ? WHERE id = ?", cursor, unix(d.now()), lockID)
 		if err != nil {
 			return fmt.Errorf("db: save event cursor: %w", err)
@@ -113,6 +133,24 @@ func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, 
 		return nil
 	})
 	return added, err
+}
+
+// ingestChunk is how many events one INSERT statement stores.
+const ingestChunk = 100
+
+// insertEventsSQL stores n events, ignoring those already stored, and returns
+// the new ones' code, kind and time.
+func insertEventsSQL(n int) string {
+	var q strings.Builder
+	q.WriteString("INSERT INTO events (lock_id, device_event_id, kind, method, code_id, occurred_at, detail, guest_id, anomaly) VALUES ")
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	q.WriteString(" ON CONFLICT (lock_id, device_event_id) DO NOTHING RETURNING code_id, kind, occurred_at")
+	return q.String()
 }
 
 const eventCols = "id, lock_id, device_event_id, kind, method, code_id, occurred_at, detail"

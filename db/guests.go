@@ -58,7 +58,7 @@ func (d *DB) UpdateGuest(ctx context.Context, id int64, name, note string) error
 
 // Guest returns one guest.
 func (d *DB) Guest(ctx context.Context, id int64) (Guest, error) {
-	g, err := scanGuest(d.r.QueryRowContext(ctx, "SELECT "+guestCols+" FROM guests WHERE id = ?", id))
+	g, err := scanGuest(d.stmt(ctx, "SELECT "+guestCols+" FROM guests WHERE id = ?").QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Guest{}, ErrNotFound
 	}

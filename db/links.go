@@ -133,7 +133,7 @@ func (d *DB) AccessLinks(ctx context.Context, accessID int64) ([]ShareLink, erro
 
 // LinkByToken finds a link by its token; ErrNotFound for an unknown one.
 func (d *DB) LinkByToken(ctx context.Context, token string) (ShareLink, error) {
-	l, err := scanLink(d.r.QueryRowContext(ctx, "SELECT "+linkCols+" FROM share_links WHERE token_hash = ?", HashToken(token)))
+	l, err := scanLink(d.stmt(ctx, "SELECT "+linkCols+" FROM share_links WHERE token_hash = ?").QueryRowContext(ctx, HashToken(token)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ShareLink{}, ErrNotFound
 	}
@@ -203,8 +203,10 @@ func (d *DB) CheckPassphrase(ctx context.Context, id int64, passphrase string) e
 var ErrLinkGone = errors.New("this link can no longer show the code")
 
 // ClaimReveal flips a link from unrevealed to revealed in one statement, so
-// exactly one request ever wins; it returns the access to reveal.
-func (d *DB) ClaimReveal(ctx context.Context, token string) (ShareLink, error) {
+// exactly one request ever wins; it returns the access to reveal. Audit
+// entries given are written in the same transaction, only for the winner: the
+// reveal and its audit line commit together or not at all.
+func (d *DB) ClaimReveal(ctx context.Context, token string, audit ...AuditEntry) (ShareLink, error) {
 	now := unix(d.now())
 	var l ShareLink
 	err := d.tx(ctx, func(tx *sql.Tx) error {
@@ -212,7 +214,15 @@ func (d *DB) ClaimReveal(ctx context.Context, token string) (ShareLink, error) {
 		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE share_links SET revealed_at = ?
 			WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?
 			RETURNING `+linkCols, now, HashToken(token), now))
-		return err
+		if err != nil {
+			return err
+		}
+		for _, e := range audit {
+			if err := d.audit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return ShareLink{}, ErrLinkGone
@@ -222,3 +232,87 @@ func (d *DB) ClaimReveal(ctx context.Context, token string) (ShareLink, error) {
 	}
 	return l, nil
 }
+
+// ShareDetails is what a guest's page shows of a link's access: the window, the
+// guest's name and the doors, in the order of their locks.
+type ShareDetails struct {
+	Access    Access
+	GuestName string
+	Doors     []ShareDoor
+	PIN       string // only when asked for, and only while the link can reveal
+}
+
+// ShareDoor is one door the access opens, with its owner's instructions.
+type ShareDoor struct {
+	Name         string
+	Instructions string
+}
+
+// One row per code of the link's access (one per lock).
+const shareQuery = `SELECT s.id, s.access_id, s.passphrase_hash IS NOT NULL, s.failed_attempts, s.locked_at, s.created_at,
+	s.expires_at, s.first_opened_at, s.opened_device, s.revealed_at, s.revoked_at,
+	a.id, a.guest_id, a.starts_at, a.ends_at, a.time_zone, a.created_by, a.created_at, a.revoked_at, a.rotated_to,
+	g.name, l.name, l.instructions, c.pin_sealed
+	FROM share_links s JOIN accesses a ON a.id = s.access_id JOIN guests g ON g.id = a.guest_id
+	LEFT JOIN access_codes c ON c.access_id = a.id LEFT JOIN locks l ON l.id = c.lock_id
+	WHERE s.token_hash = ? ORDER BY c.lock_id`
+
+// ShareByToken reads a link by its token together with what its guest page
+// shows, in one prepared query: the guest page and the reveal read nothing
+// else. With withPIN, and only if the link can still reveal, it unseals the
+// access's PIN (the same on each of its locks). ErrNotFound for an unknown token.
+func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (ShareLink, ShareDetails, error) {
+	rows, err := d.stmt(ctx, shareQuery).QueryContext(ctx, HashToken(token))
+	if err != nil {
+		return ShareLink{}, ShareDetails{}, fmt.Errorf("db: share link: %w", err)
+	}
+	defer rows.Close()
+	var (
+		l      ShareLink
+		s      ShareDetails
+		sealed []byte
+		found  bool
+	)
+	for rows.Next() {
+		var lockName, instructions sql.NullString
+		var pin []byte
+		var starts, ends, by, created, revoked, rotated sql.NullInt64
+		a := &s.Access
+		l, err = scanLink(scanner(func(link ...any) error {
+			return rows.Scan(append(link, &a.ID, &a.GuestID, &starts, &ends, &a.TimeZone, &by, &created, &revoked, &rotated,
+				&s.GuestName, &lockName, &instructions, &pin)...)
+		}))
+		if err != nil {
+			return ShareLink{}, ShareDetails{}, fmt.Errorf("db: scan share link: %w", err)
+		}
+		a.StartsAt, a.EndsAt, a.CreatedAt, a.RevokedAt = fromUnix(starts), fromUnix(ends), fromUnix(created), fromUnix(revoked)
+		a.CreatedBy, a.RotatedTo = by.Int64, rotated.Int64
+		found = true
+		if lockName.Valid {
+			s.Doors = append(s.Doors, ShareDoor{Name: lockName.String, Instructions: instructions.String})
+		}
+		if sealed == nil {
+			sealed = pin
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ShareLink{}, ShareDetails{}, fmt.Errorf("db: share link: %w", err)
+	}
+	if !found {
+		return ShareLink{}, ShareDetails{}, ErrNotFound
+	}
+	if withPIN && l.Usable(d.now()) {
+		if sealed == nil {
+			return ShareLink{}, ShareDetails{}, fmt.Errorf("db: the access of link %d has no code: %w", l.ID, ErrNotFound)
+		}
+		if s.PIN, err = d.unseal(sealed, "pin"); err != nil {
+			return ShareLink{}, ShareDetails{}, err
+		}
+	}
+	return l, s, nil
+}
+
+// scanner adapts a Scan function to the scan helpers' row type.
+type scanner func(dest ...any) error
+
+func (f scanner) Scan(dest ...any) error { return f(dest...) }

@@ -101,7 +101,7 @@ func (d *DB) queryLocks(ctx context.Context, q string, args ...any) ([]Lock, err
 
 // Lock returns one lock.
 func (d *DB) Lock(ctx context.Context, id int64) (Lock, error) {
-	l, err := scanLock(d.r.QueryRowContext(ctx, "SELECT "+lockCols+lockFrom+"WHERE l.id = ?", id))
+	l, err := scanLock(d.stmt(ctx, "SELECT "+lockCols+lockFrom+"WHERE l.id = ?").QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Lock{}, ErrNotFound
 	}
@@ -250,6 +250,45 @@ func (d *DB) ClaimLock(ctx context.Context, id int64, holder string, ttl time.Du
 		return nil
 	})
 	return n == 1, err
+}
+
+// ReleaseLeases ends every lease whose holder dead reports gone, and returns
+// how many locks it freed. A process that was killed cannot give up its leases,
+// and until they run out (LeaseTTL) nobody may act on its locks.
+func (d *DB) ReleaseLeases(ctx context.Context, dead func(holder string) bool) (int, error) {
+	rows, err := d.r.QueryContext(ctx, "SELECT DISTINCT lease_holder FROM locks WHERE lease_holder IS NOT NULL")
+	if err != nil {
+		return 0, fmt.Errorf("db: lease holders: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("db: scan lease holder: %w", err)
+		}
+		if dead(h) {
+			gone = append(gone, h)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(gone) == 0 {
+		return 0, err
+	}
+	var n int64
+	err = d.tx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, h := range gone {
+			res, err := tx.ExecContext(ctx, "UPDATE locks SET lease_holder = NULL, lease_until = NULL WHERE lease_holder = ?", h)
+			if err != nil {
+				return fmt.Errorf("db: release leases: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	return int(n), err
 }
 
 // ReleaseLock gives up a lease early.

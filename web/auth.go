@@ -195,9 +195,9 @@ var errBadJSON = &appError{Status: http.StatusBadRequest, Message: "Gatehouse co
 // bindJSON reads a small JSON body into v.
 func bindJSON(c echo.Context, v any) error {
 	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-			return he
+		// The binder wraps what the body limit returns, mid-read, in its own 400.
+		if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			return echo.ErrStatusRequestEntityTooLarge
 		}
 		return errBadJSON
 	}

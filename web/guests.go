@@ -160,7 +160,8 @@ func (s *Server) guestView(c echo.Context, g db.Guest) (views.GuestPage, error) 
 		}
 		p.Accesses = append(p.Accesses, card)
 	}
-	return p, nil
+	p.Timeline, err = s.guestTimeline(c, g.ID)
+	return p, err
 }
 
 // lockNames caches lock names while one page is built.

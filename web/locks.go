@@ -203,10 +203,6 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 	if err != nil {
 		return views.LockPage{}, err
 	}
-	events, err := s.db.LockEvents(ctx, l.ID, 25)
-	if err != nil {
-		return views.LockPage{}, err
-	}
 	used := 0
 	for _, k := range codes {
 		if k.Status == db.StatusOnLock || k.Status == db.StatusSetting || k.Status == db.StatusRemoving {
@@ -224,9 +220,7 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 		AddCode:  s.emptyCodeForm(l),
 		Keypad:   views.KeypadPanel{LockID: l.ID, Online: l.Online},
 	}
-	labels := map[int64]string{}
 	for _, k := range codes {
-		labels[k.ID] = k.Label
 		p.Codes = append(p.Codes, codeRow(k, loc, now))
 		if k.Overdue(now) {
 			p.Alerts = append(p.Alerts, overdueAlert(k, l, loc))
@@ -239,9 +233,9 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 	if n := len(foreign); n > 0 {
 		p.Alerts = append(p.Alerts, plural(n, "code on this lock was", "codes on this lock were")+" not set by Gatehouse: review them below.")
 	}
-	for _, e := range events {
-		text, kind := eventWords(e, labels)
-		p.Events = append(p.Events, views.EventRow{When: inZone(e.OccurredAt, loc), Text: text, Kind: kind})
+	if p.Timeline, err = s.timelineEmbed(c, timelineParams{Lock: l.ID}, "Events",
+		"Nothing has happened at this lock yet. Unlocks, wrong codes and code changes appear here as the lock reports them."); err != nil {
+		return views.LockPage{}, err
 	}
 	if p.Who, err = s.whoCanOpen(ctx, l, codes, now); err != nil {
 		return views.LockPage{}, err

@@ -53,7 +53,7 @@ func (s *Server) routes() *echo.Echo {
 	o.POST("/locks/:id/sim/keypad", s.simKeypad)
 	o.POST("/locks/:id/sim/:action", s.simSwitch)
 	s.guestRoutes(o)
-	o.GET("/timeline", s.timelinePage)
+	s.timelineRoutes(o)
 	o.POST("/signout", s.signOut)
 	o.POST("/reauth/begin", s.reauthBegin)
 	o.POST("/reauth/finish", s.reauthFinish)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -25,23 +24,25 @@ func guestHeaders(c echo.Context) {
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 }
 
-// shareLink resolves the URL's token. Unknown tokens spend the caller's guessing
-// budget; a client out of budget is refused before any lookup.
-func (s *Server) shareLink(c echo.Context) (db.ShareLink, error) {
+// shareLink resolves the URL's token, with what the guest page shows (and with
+// withPIN the PIN, while the link can reveal) read in the same query. Unknown
+// tokens spend the caller's guessing budget; a client out of budget is refused
+// before any lookup.
+func (s *Server) shareLink(c echo.Context, withPIN bool) (db.ShareLink, db.ShareDetails, error) {
 	ip := c.RealIP()
 	if s.limits.guesses.Blocked(ip) {
-		return db.ShareLink{}, errRateLimited
+		return db.ShareLink{}, db.ShareDetails{}, errRateLimited
 	}
 	token := c.Param("token")
 	if len(token) != 22 { // 16 random bytes, base64url
 		s.limits.guesses.Allow(ip)
-		return db.ShareLink{}, db.ErrNotFound
+		return db.ShareLink{}, db.ShareDetails{}, db.ErrNotFound
 	}
-	l, err := s.db.LinkByToken(c.Request().Context(), token)
+	l, d, err := s.db.ShareByToken(c.Request().Context(), token, withPIN)
 	if errors.Is(err, db.ErrNotFound) {
 		s.limits.guesses.Allow(ip)
 	}
-	return l, err
+	return l, d, err
 }
 
 func (s *Server) linkGone(c echo.Context, err error) error {
@@ -59,17 +60,14 @@ func (s *Server) linkGone(c echo.Context, err error) error {
 
 func (s *Server) sharePage(c echo.Context) error {
 	guestHeaders(c)
-	l, err := s.shareLink(c)
+	l, d, err := s.shareLink(c, false)
 	if err != nil {
 		return s.linkGone(c, err)
 	}
 	if !l.Usable(s.db.Now()) {
 		return s.linkGone(c, db.ErrLinkGone)
 	}
-	p, err := s.shareView(c.Request().Context(), l, c.Param("token"))
-	if err != nil {
-		return err
-	}
+	p := shareView(l, d, c.Param("token"))
 	if device := linkDevice(c.Request().UserAgent()); device != "link preview" && l.FirstOpenedAt.IsZero() {
 		if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID, device); err != nil {
 			return err
@@ -79,42 +77,42 @@ func (s *Server) sharePage(c echo.Context) error {
 	return render(c, http.StatusOK, views.Share(p))
 }
 
-// shareView gathers what the guest sees: doors, window in the lock's zone, and
-// whether a passphrase is needed. It never reads the PIN.
-func (s *Server) shareView(ctx context.Context, l db.ShareLink, token string) (views.SharePage, error) {
-	a, err := s.db.Access(ctx, l.AccessID)
-	if err != nil {
-		return views.SharePage{}, err
+// shareView is what the guest sees: doors, window in the lock's zone, whether
+// a passphrase is needed, and the PIN when d carries it.
+func shareView(l db.ShareLink, d db.ShareDetails, token string) views.SharePage {
+	a := d.Access
+	p := views.SharePage{Token: token, FirstName: firstName(d.GuestName), NeedPassphrase: l.HasPassphrase,
+		Window: guestWindow(a.StartsAt, a.EndsAt, zoneOf(a.TimeZone), a.TimeZone), PIN: d.PIN}
+	for _, door := range d.Doors {
+		p.Doors = append(p.Doors, views.ShareDoor{Name: door.Name, Instructions: door.Instructions})
 	}
-	g, err := s.db.Guest(ctx, a.GuestID)
-	if err != nil {
-		return views.SharePage{}, err
-	}
-	codes, err := s.db.AccessCodes(ctx, a.ID)
-	if err != nil {
-		return views.SharePage{}, err
-	}
-	p := views.SharePage{Token: token, FirstName: firstName(g.Name), NeedPassphrase: l.HasPassphrase,
-		Window: guestWindow(a.StartsAt, a.EndsAt, zoneOf(a.TimeZone), a.TimeZone)}
-	for _, k := range codes {
-		lk, err := s.db.Lock(ctx, k.LockID)
-		if err != nil {
-			return p, err
-		}
-		p.Doors = append(p.Doors, views.ShareDoor{Name: lk.Name, Instructions: lk.Instructions})
-	}
-	return p, nil
+	return p
 }
 
 func (s *Server) reveal(c echo.Context) error {
 	guestHeaders(c)
-	l, err := s.shareLink(c)
+	// What the guest will see, the PIN too, is read with the link, before the
+	// claim, so that the claim and its audit line are one transaction, and one
+	// commit, of their own: the code is shown only once both are durable. A
+	// request that loses the claim drops what it read.
+	l, d, err := s.shareLink(c, true)
 	if err != nil {
 		s.metrics.reveal(revealOutcome(err))
 		return s.linkGone(c, err)
 	}
+	// A link seen spent stays spent (revealed, revoked, locked and expired
+	// never go back), so the losers of a reveal storm and late clicks are
+	// answered from this read, without a write or a passphrase check.
+	if !l.Usable(s.db.Now()) {
+		if !l.LockedAt.IsZero() {
+			err = db.ErrLinkLocked
+		}
+		s.metrics.reveal(revealOutcome(err))
+		return s.linkGone(c, db.ErrLinkGone)
+	}
 	ctx := c.Request().Context()
 	token := c.Param("token")
+	p := shareView(l, d, token)
 	if l.HasPassphrase {
 		err := s.db.CheckPassphrase(ctx, l.ID, c.FormValue("passphrase"))
 		var wrong *db.ErrWrongPassphrase
@@ -122,10 +120,7 @@ func (s *Server) reveal(c echo.Context) error {
 		case errors.As(err, &wrong):
 			s.metrics.reveal("wrong_passphrase")
 			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "a wrong passphrase on a share link")
-			p, err := s.shareView(ctx, l, token)
-			if err != nil {
-				return err
-			}
+			p.PIN = ""
 			p.PassphraseError = "That passphrase is not right. " + plural(wrong.Left, "try is", "tries are") + " left before this link locks."
 			return render(c, http.StatusUnprocessableEntity, views.Share(p))
 		case errors.Is(err, db.ErrLinkLocked):
@@ -136,20 +131,16 @@ func (s *Server) reveal(c echo.Context) error {
 			return err
 		}
 	}
-	claimed, err := s.db.ClaimReveal(ctx, token)
+	if p.PIN == "" {
+		return errors.New("web: reveal: no PIN read for a usable link")
+	}
+	_, err = s.db.ClaimReveal(ctx, token, db.AuditEntry{Action: db.AuditLinkRevealed, IP: c.RealIP(),
+		Detail: "code revealed to " + p.FirstName})
 	if err != nil {
 		s.metrics.reveal(revealOutcome(err))
 		return s.linkGone(c, err)
 	}
-	p, err := s.shareView(ctx, claimed, token)
-	if err != nil {
-		return err
-	}
-	if p.PIN, err = s.db.AccessPIN(ctx, claimed.AccessID); err != nil {
-		return err
-	}
 	s.metrics.reveal("revealed")
-	s.audit(c, db.Owner{}, db.AuditLinkRevealed, "code revealed to "+p.FirstName)
 	return render(c, http.StatusOK, views.Revealed(p))
 }
 

@@ -1,16 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,7 +36,21 @@ type result struct {
 	requests, errors int
 	elapsed          time.Duration
 	latencies        []time.Duration // successful requests; sorted once measured
+	statuses         map[int]int     // every answer's status, errors included
 	firstErr         error
+}
+
+func (r *result) add(o result) {
+	r.requests += o.requests
+	r.errors += o.errors
+	r.latencies = append(r.latencies, o.latencies...)
+	r.firstErr = cmpOr(r.firstErr, o.firstErr)
+	for k, v := range o.statuses {
+		if r.statuses == nil {
+			r.statuses = map[int]int{}
+		}
+		r.statuses[k] += v
+	}
 }
 
 func (r result) succeeded() int { return r.requests - r.errors }
@@ -65,17 +80,27 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 type meter struct {
 	concurrency int
 	base        string
-	build       func(base string) (*http.Request, error)
-	ok          func(status int) bool
+	build       func(base string) (*http.Request, check, error)
 	client      *http.Client
 	limit       int // the cap on measured requests, and separately on warmup
 	budget      atomic.Int64
 	result
 }
 
-func newMeter(p phase, base string, w workload) *meter {
-	return &meter{concurrency: p.concurrency, base: base, build: w.build, ok: w.ok,
-		client: newClient(p.concurrency), limit: p.requests}
+func newMeter(p phase, base string, build func(base string) (*http.Request, check, error)) *meter {
+	return &meter{concurrency: p.concurrency, base: base, build: build, client: newClient(p.concurrency), limit: p.requests}
+}
+
+// gatehouseMeter sends w's requests and checks the answers with w's checks;
+// baselineMeter sends w's baseline requests and wants 200 from each.
+func gatehouseMeter(p phase, base string, w workload) *meter { return newMeter(p, base, w.build) }
+
+func baselineMeter(p phase, base string, w workload) *meter {
+	ok := statusIs(http.StatusOK)
+	return newMeter(p, base, func(base string) (*http.Request, check, error) {
+		req, err := w.baselineRequest(base)
+		return req, ok, err
+	})
 }
 
 // measure warms both meters up, then alternates between them for p.rounds
@@ -102,8 +127,9 @@ func measure(ctx context.Context, p phase, meters ...*meter) {
 }
 
 // run has m.concurrency workers, each with one request in flight, send
-// requests for d or until the budget is spent. Requests in flight at the end
-// are waited for and counted. With record unset it only warms up.
+// requests for d, until the budget is spent or the workload has nothing more
+// to send. Requests in flight at the end are waited for and counted. With
+// record unset it only warms up.
 func (m *meter) run(ctx context.Context, d time.Duration, record bool) {
 	var (
 		mu  sync.Mutex
@@ -114,11 +140,18 @@ func (m *meter) run(ctx context.Context, d time.Duration, record bool) {
 	until := start.Add(d)
 	for range m.concurrency {
 		wg.Go(func() {
-			var mine result
+			mine := result{statuses: map[int]int{}}
+			var body bytes.Buffer
 			for ctx.Err() == nil && time.Now().Before(until) && m.budget.Add(-1) >= 0 {
 				t := time.Now()
-				err := m.do(ctx)
+				status, err := m.do(ctx, &body)
+				if errors.Is(err, errDone) {
+					break
+				}
 				mine.requests++
+				if status != 0 {
+					mine.statuses[status]++
+				}
 				if err != nil {
 					mine.errors++
 					mine.firstErr = cmpOr(mine.firstErr, err)
@@ -128,10 +161,7 @@ func (m *meter) run(ctx context.Context, d time.Duration, record bool) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			all.requests += mine.requests
-			all.errors += mine.errors
-			all.latencies = append(all.latencies, mine.latencies...)
-			all.firstErr = cmpOr(all.firstErr, mine.firstErr)
+			all.add(mine)
 		})
 	}
 	wg.Wait()
@@ -139,30 +169,37 @@ func (m *meter) run(ctx context.Context, d time.Duration, record bool) {
 		return
 	}
 	m.elapsed += time.Since(start)
-	m.requests += all.requests
-	m.errors += all.errors
-	m.latencies = append(m.latencies, all.latencies...)
-	m.firstErr = cmpOr(m.firstErr, all.firstErr)
+	m.result.add(all)
 }
 
-func (m *meter) do(ctx context.Context) error {
-	req, err := m.build(m.base)
+// do sends one request and checks its answer, read whole into body.
+func (m *meter) do(ctx context.Context, body *bytes.Buffer) (status int, err error) {
+	req, check, err := m.build(m.base)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	resp, err := m.client.Do(req.WithContext(ctx))
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
+	body.Reset()
+	_, err = body.ReadFrom(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return err
+		return resp.StatusCode, err
 	}
-	if !m.ok(resp.StatusCode) {
-		return fmt.Errorf("%s %s: unexpected status %s", req.Method, req.URL.Path, resp.Status)
+	if err := check(resp.StatusCode, body.Bytes()); err != nil {
+		return resp.StatusCode, fmt.Errorf("%s %s: %w", req.Method, routeOf(req.URL.Path), err)
 	}
-	return nil
+	return resp.StatusCode, nil
+}
+
+// routeOf names a path without the secrets it may carry (share tokens).
+func routeOf(path string) string {
+	if strings.HasPrefix(path, "/s/") {
+		return "/s/:token"
+	}
+	return path
 }
 
 func cmpOr(a, b error) error {

@@ -27,6 +27,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gatehouse-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
+		opts      fixtureOptions
+		pid       = fs.Int("pid", 0, "the server's process id: report its resident memory (VmRSS, from /proc) per scenario")
 		target    = fs.String("url", "", "Gatehouse base URL, e.g. http://localhost:8080 (default: the origin of -invite)")
 		invite    = fs.String("invite", "", "one-time enrollment link from `gatehouse invite`, used to sign in for signed-in scenarios")
 		names     = fs.String("scenarios", "healthz,home,signin-page", "comma-separated scenarios: "+strings.Join(scenarioNames(), ", "))
@@ -57,6 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.requests, "requests", 1_000_000, "at most this many measured requests per scenario and per baseline")
 	fs.DurationVar(&p.warmup, "warmup", 500*time.Millisecond, "unmeasured time per scenario and per baseline before measuring (capped by -requests too)")
 	fs.IntVar(&p.rounds, "rounds", 5, "split -duration into this many rounds, alternating between baseline and Gatehouse")
+	fs.IntVar(&opts.links, "links", 3000, "share links created for each reveal scenario (mixed gets half as many); each reveals once")
+	fs.IntVar(&opts.perLink, "per-link", 5, "reveal-storm: concurrent reveals sent to each link")
+	fs.IntVar(&opts.guestLinks, "guest-links", 300, "links whose guest page is fetched in turn")
+	fs.IntVar(&opts.locks, "locks", 4, "simulated locks to spread the accesses over")
+	fs.IntVar(&opts.fixtureConcurrency, "fixture-concurrency", 8, "concurrent API calls while creating fixtures")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,12 +85,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-rounds %d: want 1 to 100", p.rounds)
 	case p.warmup < 0 || p.warmup > time.Minute:
 		return fmt.Errorf("-warmup %s: want 0 to 1m", p.warmup)
+	case opts.links < 1 || opts.links > 200_000, opts.guestLinks < 1 || opts.guestLinks > 100_000:
+		return fmt.Errorf("-links %d, -guest-links %d: want 1 to 200000 and 1 to 100000", opts.links, opts.guestLinks)
+	case opts.perLink < 2 || opts.perLink > 100:
+		return fmt.Errorf("-per-link %d: want 2 to 100", opts.perLink)
+	case opts.locks < 1 || opts.locks > 100, opts.fixtureConcurrency < 1 || opts.fixtureConcurrency > 100:
+		return fmt.Errorf("-locks %d, -fixture-concurrency %d: want 1 to 100 each", opts.locks, opts.fixtureConcurrency)
 	}
 
 	t, err := newTarget(*target, *invite)
 	if err != nil {
 		return err
 	}
+	t.opts = opts
 	var chosen []string
 	for _, name := range strings.Split(*names, ",") {
 		name = strings.TrimSpace(name)
@@ -99,49 +114,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stopBaseline()
 
 	enc := json.NewEncoder(stdout)
+	var broken []string
 	for _, name := range chosen {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		fig, err := runScenario(ctx, name, t, baseURL, p, stderr)
+		fig, err := runScenario(ctx, name, t, baseURL, p, *pid, stderr)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", name, err)
 		}
 		if err := enc.Encode(fig); err != nil {
 			return err
 		}
+		for _, v := range fig.Violations {
+			broken = append(broken, name+": "+v)
+		}
+	}
+	if len(broken) > 0 {
+		return fmt.Errorf("%d broken guarantees, first: %s", len(broken), broken[0])
 	}
 	return nil
 }
 
 // figures is the line printed per scenario. rps and the percentiles count
 // successful requests only; errors are requests that failed or got an
-// unexpected status.
+// unexpected answer.
 type figures struct {
-	Scenario       string  `json:"scenario"`
-	Concurrency    int     `json:"concurrency"`
-	Seconds        float64 `json:"seconds"`
-	Requests       int     `json:"requests"`
-	Errors         int     `json:"errors"`
-	RPS            float64 `json:"rps"`
-	P50            float64 `json:"p50_ms"`
-	P90            float64 `json:"p90_ms"`
-	P99            float64 `json:"p99_ms"`
-	BaselineRPS    float64 `json:"baseline_rps"`
-	BaselineErrors int     `json:"baseline_errors"`
-	Ratio          float64 `json:"ratio_to_baseline"`
+	Scenario       string         `json:"scenario"`
+	Concurrency    int            `json:"concurrency"`
+	Seconds        float64        `json:"seconds"`
+	Requests       int            `json:"requests"`
+	Errors         int            `json:"errors"`
+	RPS            float64        `json:"rps"`
+	P50            float64        `json:"p50_ms"`
+	P90            float64        `json:"p90_ms"`
+	P99            float64        `json:"p99_ms"`
+	BaselineRPS    float64        `json:"baseline_rps"`
+	BaselineErrors int            `json:"baseline_errors"`
+	Ratio          float64        `json:"ratio_to_baseline"`
+	Statuses       map[string]int `json:"statuses"` // Gatehouse's answers in the measured rounds, by status
+	Status5xx      int            `json:"status_5xx"`
+	// The server's resident memory (with -pid): the most seen while the
+	// scenario made its fixtures and ran, sampled every 50 ms, and the
+	// process's peak so far (VmHWM).
+	RSSMaxKB int `json:"rss_max_kb,omitempty"`
+	RSSHWMKB int `json:"rss_hwm_kb,omitempty"`
+	// What the run had created through the API by the end of the scenario, and
+	// how long that took in all.
+	FixtureAccesses int            `json:"fixture_accesses,omitempty"`
+	FixtureSeconds  float64        `json:"fixture_seconds,omitempty"`
+	Reveal          *revealFigures `json:"reveal,omitempty"`
+	Violations      []string       `json:"violations,omitempty"` // broken guarantees: the run fails
 }
 
 // runScenario measures the bare Echo baseline and Gatehouse in alternating
 // rounds, with the same requests, client settings, concurrency and bounds.
-func runScenario(ctx context.Context, name string, t *target, baseURL string, p phase, stderr io.Writer) (figures, error) {
+func runScenario(ctx context.Context, name string, t *target, baseURL string, p phase, pid int, stderr io.Writer) (figures, error) {
+	var rss *rssSampler
+	if pid > 0 {
+		rss = sampleRSS(pid, 50*time.Millisecond)
+	}
 	w, err := scenarios[name](ctx, t)
 	if err != nil {
+		rss.stop()
 		return figures{}, err
 	}
-	base := newMeter(p, baseURL, workload{build: w.build, ok: func(status int) bool { return status == 200 }})
-	got := newMeter(p, t.base.String(), w)
+	base := baselineMeter(p, baseURL, w)
+	got := gatehouseMeter(p, t.base.String(), w)
 	measure(ctx, p, base, got)
+	rssMax, rssErr := rss.stop()
 	if base.succeeded() == 0 {
 		return figures{}, fmt.Errorf("the baseline answered no request (first error: %v)", base.firstErr)
 	}
@@ -150,7 +191,25 @@ func runScenario(ctx context.Context, name string, t *target, baseURL string, p 
 		Requests: got.requests, Errors: got.errors, RPS: round(got.rps(), 0),
 		P50: ms(got.percentile(50)), P90: ms(got.percentile(90)), P99: ms(got.percentile(99)),
 		BaselineRPS: round(base.rps(), 0), BaselineErrors: base.errors,
-		Ratio: round(got.rps()/base.rps(), 3),
+		Ratio:           round(got.rps()/base.rps(), 3),
+		Statuses:        map[string]int{},
+		FixtureAccesses: t.accesses, FixtureSeconds: round(t.fixtureTime.Seconds(), 1),
+	}
+	for status, n := range got.statuses {
+		f.Statuses[strconv.Itoa(status)] = n
+		if status >= 500 {
+			f.Status5xx += n
+		}
+	}
+	if rss != nil {
+		if rssErr != nil {
+			return figures{}, fmt.Errorf("reading the server's memory (-pid %d): %w", pid, rssErr)
+		}
+		f.RSSMaxKB = rssMax
+		f.RSSHWMKB, _ = procStatusKB(pid, "VmHWM:")
+	}
+	if w.finish != nil {
+		f.Violations = w.finish(&f)
 	}
 	if got.firstErr != nil {
 		fmt.Fprintf(stderr, "gatehouse-load: %s: %d errors, first: %v\n", name, got.errors, got.firstErr)

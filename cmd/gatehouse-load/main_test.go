@@ -98,7 +98,7 @@ func TestMeasureAgainstBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newMeter(phase{concurrency: 4, requests: 200}, base, w)
+	r := gatehouseMeter(phase{concurrency: 4, requests: 200}, base, w)
 	measure(context.Background(), phase{duration: 5 * time.Second, warmup: 10 * time.Millisecond, rounds: 3}, r)
 	if r.requests != 200 || r.errors != 0 || len(r.latencies) != 200 || !slices.IsSorted(r.latencies) {
 		t.Fatalf("measure: %d requests, %d errors, %d latencies (first error %v); want 200, 0, 200 sorted",

@@ -6,13 +6,16 @@
 // depend on the web package's API.
 //
 //	go test -tags profile -run '^$' -bench . -benchmem -cpuprofile /tmp/cpu.out ./cmd/gatehouse-load/
+//	go test -tags profile -run '^$' -bench Guest/reveal -parallel 25 -cpuprofile /tmp/cpu.out ./cmd/gatehouse-load/
 //	go tool pprof -top /tmp/cpu.out
 package main
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -20,8 +23,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -29,11 +35,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 	"github.com/gatehouse/gatehouse/web"
 )
 
 // setup serves a fresh Gatehouse on 127.0.0.1 with its public URL on
-// localhost, and enrolls an owner through it.
+// localhost, with simulated locks wired as `gatehouse serve` wires them (the
+// reconciler is not running), and enrolls an owner through it.
 func setup(b *testing.B) (srv *web.Server, store *db.DB, path string, public *url.URL, cookie *http.Cookie) {
 	ctx := context.Background()
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -43,15 +53,22 @@ func setup(b *testing.B) (srv *web.Server, store *db.DB, path string, public *ur
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	public = &url.URL{Scheme: "http", Host: "localhost:" + port}
 	path = filepath.Join(b.TempDir(), "gatehouse.db")
-	store, err = db.Open(ctx, path)
+	key, err := db.LoadOrCreateKey(filepath.Join(b.TempDir(), "gatehouse.key"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err = db.Open(ctx, path, db.WithKey(key))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
 	// Logged at info level as `gatehouse serve` does by default, into nothing.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sims := sim.New(store, nil, time.Second)
+	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), DefaultZone: "UTC", Log: log})
+	side := &wire.Side{Store: store, Rec: rec, Sims: sims, Zone: "UTC"}
 	srv, err = web.New(web.Config{PublicURL: public, SessionIdle: 12 * time.Hour, SessionAbsolute: 30 * 24 * time.Hour,
-		InviteTTL: time.Hour, Version: "bench"}, store, nil, log)
+		InviteTTL: time.Hour, Version: "bench"}, store, side, log)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,11 +80,104 @@ func setup(b *testing.B) (srv *web.Server, store *db.DB, path string, public *ur
 		b.Fatal(err)
 	}
 	invite, _ := url.Parse(public.String() + "/enroll/" + token)
-	cookie, err = enroll(ctx, invite)
+	cookie, _, err = enroll(ctx, invite)
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchSide = side
 	return srv, store, path, public, cookie
+}
+
+// benchSide is setup's lock side, for adding simulated locks.
+var benchSide *wire.Side
+
+// links gives n accesses through the API, in process, on `locks` simulated
+// locks, and returns their share tokens.
+func links(b *testing.B, srv *web.Server, store *db.DB, public *url.URL, n, locks int) []string {
+	ctx := context.Background()
+	owners, err := store.Owners(ctx)
+	if err != nil || len(owners) == 0 {
+		b.Fatal(owners, err)
+	}
+	token, _, err := store.CreateAPIToken(ctx, "bench", db.ScopeReadWrite, owners[0].ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	for i := range locks {
+		id, err := benchSide.AddSimLock(ctx, fmt.Sprintf("Door %d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	t := &target{base: public}
+	out := make([]string, n)
+	for i := range out {
+		req, err := apiRequest("http://"+public.Host, token, accessBody(i, ids[i%len(ids)], time.Now()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		var c created
+		if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &c) != nil {
+			b.Fatalf("create access: %d %s", w.Code, w.Body)
+		}
+		if out[i], err = t.shareToken(c.ShareURL); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return out
+}
+
+// BenchmarkGuest measures the guest's pages: GET /s/TOKEN of unrevealed links
+// in turn, a reveal per link (every one a durable reveal), and a storm of 5
+// reveals per link (one wins, four get the 410 page). The links are made
+// before any timing, -links of them for each reveal case: -benchtime NNNx must
+// stay below that (the storm needs a fifth as many).
+var revealLinks = flag.Int("links", 2100, "share links made for each reveal benchmark")
+
+func BenchmarkGuest(b *testing.B) {
+	srv, store, _, public, _ := setup(b)
+	pages := links(b, srv, store, public, 200, 4)
+	for _, c := range []struct {
+		name    string
+		perLink int // 0: GET the page
+	}{{"page", 0}, {"reveal", 1}, {"storm", 5}} {
+		var r *reveals
+		if c.perLink > 0 {
+			r = newReveals(public.String(), links(b, srv, store, public, *revealLinks, 4), c.perLink)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism(*parallel)
+			defer reportCPU(b)()
+			defer profileCPU(b, c.name)()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					var req *http.Request
+					ok := statusIs(http.StatusOK)
+					if r == nil {
+						req, _ = getRequest("http://"+public.Host+"/s/"+pages[next.Add(1)%int64(len(pages))], "")
+					} else {
+						var err error
+						if req, ok, err = r.build("http://" + public.Host); err != nil {
+							b.Errorf("%v: run with -benchtime below -links", err)
+							return
+						}
+					}
+					w := httptest.NewRecorder()
+					srv.ServeHTTP(w, req)
+					if err := ok(w.Code, w.Body.Bytes()); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkServer runs each request in process. -parallel=25 on 2 cores
@@ -229,6 +339,27 @@ func BenchmarkSessionLookup(b *testing.B) {
 	}
 }
 
+// -profile-dir keeps a CPU profile of each BenchmarkGuest case's timed part
+// only (not the links made before it), as DIR/guest-NAME.cpu.
+var profileDir = flag.String("profile-dir", "", "write a CPU profile of each BenchmarkGuest case's timed part into this directory")
+
+func profileCPU(b *testing.B, name string) func() {
+	if *profileDir == "" || b.N == 1 {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(*profileDir, "guest-"+name+".cpu"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 // reportCPU adds the process CPU time per operation, which other processes on
 // the shared cores disturb far less than ns/op (wall time).
 func reportCPU(b *testing.B) func() {
@@ -239,4 +370,34 @@ func reportCPU(b *testing.B) func() {
 	}
 	start := cpu()
 	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op") }
+}
+
+// BenchmarkAPICreate gives access through the API, in process, once -links
+// accesses exist on 50 simulated locks: what a busy host's booking system costs.
+func BenchmarkAPICreate(b *testing.B) {
+	srv, store, _, public, _ := setup(b)
+	links(b, srv, store, public, *revealLinks, 50)
+	owners, _ := store.Owners(context.Background())
+	token, _, err := store.CreateAPIToken(context.Background(), "bench2", db.ScopeReadWrite, owners[0].ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	locks, _ := store.Locks(context.Background())
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(*parallel)
+	defer reportCPU(b)()
+	defer profileCPU(b, "api-create")()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1))
+			req, _ := apiRequest("http://"+public.Host, token, accessBody(1_000_000+i, locks[i%len(locks)].ID, time.Now()))
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, req)
+			if w.Code != http.StatusCreated {
+				b.Errorf("create: %d %s", w.Code, w.Body)
+				return
+			}
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -87,20 +84,4 @@ func stopChild(cmd *exec.Cmd, exited chan error) {
 		cmd.Process.Kill()
 		<-exited
 	}
-}
-
-// vmRSS reads a process's resident set size in kB from /proc.
-func vmRSS(pid int) (int, error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, found := strings.CutPrefix(sc.Text(), "VmRSS:"); found {
-			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-		}
-	}
-	return 0, errors.New("no VmRSS")
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/db"
 )
 
 // config is every setting, from flags and GATEHOUSE_* environment variables
@@ -30,6 +32,7 @@ type config struct {
 	EventsEvery    time.Duration
 	SimDelay       time.Duration
 	Metrics        bool
+	RetentionDays  int
 }
 
 // flagSet declares the flags shared by the commands that need them; env vars
@@ -59,6 +62,7 @@ func (fs *flagSet) serveFlags(c *config) {
 	fs.DurationVar(&c.EventsEvery, "events-every", 30*time.Second, "how often events are pulled from locks")
 	fs.DurationVar(&c.SimDelay, "sim-delay", 1500*time.Millisecond, "how long a simulated lock takes to set or remove a code")
 	fs.BoolVar(&c.Metrics, "metrics", false, "serve Prometheus metrics at /metrics")
+	fs.IntVar(&c.RetentionDays, "retention-days", db.DefaultRetentionDays, "keep events this many days, deleting older ones in the background (0 keeps all)")
 }
 
 // parse applies env defaults, then the command line, then validates.
@@ -117,6 +121,9 @@ func (c *config) validate(publicURL, proxies, logLevel string) error {
 	}
 	if c.Addr != "" && (c.ReconcileEvery < time.Second || c.EventsEvery < time.Second || c.SimDelay < 0) {
 		return fmt.Errorf("invalid timers: --reconcile-every and --events-every must be at least 1s, --sim-delay not negative")
+	}
+	if c.RetentionDays < 0 {
+		return fmt.Errorf("invalid --retention-days %d: want a number of days, or 0 to keep every event", c.RetentionDays)
 	}
 	if c.InviteTTL <= 0 {
 		return fmt.Errorf("invalid --invite-ttl %s: want a positive duration such as 24h", c.InviteTTL)

@@ -17,6 +17,8 @@ Usage:
   gatehouse serve   [flags]          run the web dashboard (the default)
   gatehouse invite  --name NAME      print a one-time enrollment link for a new owner
   gatehouse backup  FILE             write a verified snapshot of the live database to FILE
+  gatehouse seed-demo --db PATH --events N
+                                     fill a new database with demo locks, guests, codes and N events
   gatehouse healthcheck              exit 0 when the local server answers /healthz (for containers)
   gatehouse version                  print the version
 
@@ -39,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = invite(ctx, args, stdout, stderr)
 	case "backup":
 		err = backup(ctx, args, stdout, stderr)
+	case "seed-demo":
+		err = seedDemo(ctx, args, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, args, stdout, stderr)
 	case "version":

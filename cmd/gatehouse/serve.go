@@ -62,6 +62,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go store.PruneLoop(ctx, db.SessionLimits{Idle: c.SessionIdle, Absolute: c.SessionMax}, log)
+	go store.RunRetention(ctx, db.Retention{Keep: time.Duration(c.RetentionDays) * 24 * time.Hour, Log: log})
+	go store.AlertLoop(ctx, time.Minute, log) // the timeline's condition alerts (db/timeline.go)
 	recDone := make(chan struct{})
 	go func() { rec.Run(ctx); close(recDone) }()
 	defer func() { <-recDone }()
@@ -80,12 +82,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // openStore opens the database with the key that seals codes and API keys.
-func openStore(ctx context.Context, c config) (*db.DB, error) {
+func openStore(ctx context.Context, c config, opts ...db.Option) (*db.DB, error) {
 	key, err := db.LoadOrCreateKey(c.KeyFile)
 	if err != nil {
 		return nil, err
 	}
-	return db.Open(ctx, c.DB, db.WithKey(key))
+	return db.Open(ctx, c.DB, append([]db.Option{db.WithKey(key)}, opts...)...)
 }
 
 // firstRunInvite prints an enrollment link when nobody can sign in yet, so the

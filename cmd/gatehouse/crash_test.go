@@ -1,0 +1,687 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/web/webauthntest"
+)
+
+// These tests run the real binary as a child process, as an owner would run it,
+// and drive it over HTTP only: crash_test.go kills it with SIGKILL mid-write,
+// faults_test.go takes its locks and their cloud away. The helpers below are
+// shared by both.
+
+// ---- the binary, as a child process ----
+
+// buildBinary builds `gatehouse` into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gatehouse")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// procServer is `gatehouse serve` on a fixed localhost port and database,
+// started and stopped (or killed) many times over.
+type procServer struct {
+	t       *testing.T
+	bin, db string
+	base    string // http://localhost:PORT, the public URL
+	addr    string // 127.0.0.1:PORT
+	flags   []string
+	log     syncBuffer // stderr of every life, in order
+	cmd     *exec.Cmd
+	exited  chan error
+	lives   int
+	client  *http.Client
+}
+
+func newProcServer(t *testing.T, bin string, flags ...string) *procServer {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &procServer{t: t, bin: bin, db: filepath.Join(t.TempDir(), "gatehouse.db"),
+		base: fmt.Sprintf("http://localhost:%d", port), addr: fmt.Sprintf("127.0.0.1:%d", port), flags: flags,
+		client: &http.Client{Timeout: 2 * time.Second}}
+	t.Cleanup(func() {
+		s.stop()
+		if t.Failed() {
+			t.Logf("server log (last 8 KB):\n%s", tail(s.log.String(), 8<<10))
+		}
+	})
+	return s
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// invite runs `gatehouse invite` on the database (creating it on first use)
+// and returns the enrollment link.
+func (s *procServer) invite() string {
+	s.t.Helper()
+	out, err := exec.Command(s.bin, "invite", "--db", s.db, "--public-url", s.base).Output()
+	if err != nil {
+		s.t.Fatalf("gatehouse invite: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// start runs `gatehouse serve` and waits until /healthz answers 200, polling
+// a bounded number of times.
+func (s *procServer) start() {
+	s.t.Helper()
+	if s.cmd != nil {
+		s.t.Fatal("start: already running")
+	}
+	args := append([]string{"serve", "--db", s.db, "--addr", s.addr, "--public-url", s.base}, s.flags...)
+	cmd := exec.Command(s.bin, args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, &s.log
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd, s.exited, s.lives = cmd, make(chan error, 1), s.lives+1
+	go func() { s.exited <- cmd.Wait() }()
+	for range 500 { // 10 s
+		select {
+		case err := <-s.exited:
+			s.cmd = nil
+			s.t.Fatalf("life %d: the server exited before answering: %v", s.lives, err)
+		default:
+		}
+		if res, err := s.client.Get(s.base + "/healthz"); err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.t.Fatalf("life %d: no 200 from /healthz within 10 s", s.lives)
+}
+
+// kill ends the process with SIGKILL: no shutdown, no flush, no deferred code.
+func (s *procServer) kill() {
+	s.t.Helper()
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.exited
+	s.cmd = nil
+}
+
+// stop asks the process to shut down (SIGTERM), and kills it after 10 s.
+func (s *procServer) stop() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.cmd = nil
+}
+
+// openDB opens the server's database file directly, for checks.
+func (s *procServer) openDB() *sql.DB {
+	s.t.Helper()
+	d, err := sql.Open("sqlite", "file:"+s.db+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// ---- an owner and their booking system, over HTTP ----
+
+// procOwner is a signed-in owner's browser (cookie jar, same-origin headers)
+// and a read-write API token made in Settings.
+type procOwner struct {
+	t       *testing.T
+	base    string
+	browser *http.Client
+	passkey *webauthntest.Authenticator
+	token   string
+	api     *http.Client
+}
+
+// newProcOwner enrolls an owner through a fresh invite with a software
+// passkey, confirms the passkey again and creates a read-write API token.
+func newProcOwner(t *testing.T, s *procServer) *procOwner {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	o := &procOwner{t: t, base: s.base, passkey: webauthntest.New(s.base),
+		browser: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		api: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	invite := strings.TrimPrefix(s.invite(), s.base)
+	options := o.mustJSON(invite+"/begin", []byte(`{"name":"Ana"}`))
+	cred, err := o.passkey.Create(options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.mustJSON(invite+"/finish", cred)
+	assertion, err := o.passkey.Get(o.mustJSON("/reauth/begin", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.mustJSON("/reauth/finish", assertion)
+	status, page, err := o.post("/settings/api-tokens", url.Values{"name": {"Booking"}, "scope": {"read-write"}})
+	m := regexp.MustCompile(`<code id="new-api-token-text">(gh_[A-Za-z0-9_-]{43})</code>`).FindStringSubmatch(page)
+	if err != nil || status != http.StatusOK || m == nil {
+		t.Fatalf("create API token: %d %v, no token in the page", status, err)
+	}
+	o.token = m[1]
+	return o
+}
+
+// browserRequest sends a request from the owner's browser on the dashboard.
+func (o *procOwner) browserRequest(method, path, contentType string, body []byte) (int, string, http.Header, error) {
+	req, err := http.NewRequest(method, o.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", nil, err
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Origin", o.base)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	if contentType == "application/json" {
+		req.Header.Set("X-Requested-With", "fetch")
+	}
+	res, err := o.browser.Do(req)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), res.Header, err
+}
+
+func (o *procOwner) mustJSON(path string, body []byte) []byte {
+	o.t.Helper()
+	status, b, _, err := o.browserRequest(http.MethodPost, path, "application/json", body)
+	if err != nil || status != http.StatusOK {
+		o.t.Fatalf("POST %s: %d %v %.300s", path, status, err, b)
+	}
+	return []byte(b)
+}
+
+// post sends a form from the dashboard.
+func (o *procOwner) post(path string, form url.Values) (int, string, error) {
+	status, body, _, err := o.browserRequest(http.MethodPost, path, "application/x-www-form-urlencoded", []byte(form.Encode()))
+	return status, body, err
+}
+
+func (o *procOwner) get(path string) (int, string, error) {
+	status, body, _, err := o.browserRequest(http.MethodGet, path, "", nil)
+	return status, body, err
+}
+
+// addSimLock presses "Add a simulated lock" (the API has no lock creation).
+func (o *procOwner) addSimLock() int64 {
+	o.t.Helper()
+	status, body, h, err := o.browserRequest(http.MethodPost, "/locks/sim", "application/x-www-form-urlencoded", nil)
+	loc, _, _ := strings.Cut(h.Get("Location"), "?")
+	id, perr := strconv.ParseInt(strings.TrimPrefix(loc, "/locks/"), 10, 64)
+	if err != nil || status != http.StatusSeeOther || perr != nil {
+		o.t.Fatalf("add a simulated lock: %d %v %q %.200s", status, err, loc, body)
+	}
+	return id
+}
+
+// apiCall sends a JSON request with the bearer token, as a booking system does.
+func (o *procOwner) apiCall(method, path string, body any) (int, []byte, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, o.base+path, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+o.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := o.api.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+// procAccess is what the API answered a new access with.
+type procAccess struct {
+	ID    int64
+	Token string // of its share link
+	Codes []int64
+}
+
+// giveAccess gives access to lockID from an hour ago for two days; ok is false
+// when the answer was not a 201 (or never came).
+func (o *procOwner) giveAccess(name string, lockID int64, now time.Time) (procAccess, bool) {
+	status, b, err := o.apiCall(http.MethodPost, "/api/v1/accesses", map[string]any{
+		"guest": map[string]string{"name": name}, "lock_ids": []int64{lockID},
+		"starts_at": now.Add(-time.Hour).UTC().Format(time.RFC3339), "ends_at": now.Add(48 * time.Hour).UTC().Format(time.RFC3339)})
+	if err != nil || status != http.StatusCreated {
+		return procAccess{}, false
+	}
+	var res struct {
+		Access struct {
+			ID    int64 `json:"id"`
+			Codes []struct {
+				ID int64 `json:"id"`
+			} `json:"codes"`
+		} `json:"access"`
+		ShareURL string `json:"share_url"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		o.t.Errorf("POST /api/v1/accesses: 201 with %v", err)
+		return procAccess{}, false
+	}
+	a := procAccess{ID: res.Access.ID, Token: strings.TrimPrefix(res.ShareURL, o.base+"/s/")}
+	for _, c := range res.Access.Codes {
+		a.Codes = append(a.Codes, c.ID)
+	}
+	return a, true
+}
+
+var revealedPIN = regexp.MustCompile(`data-testid="pin"[^>]*>(\d+)<`)
+
+// reveal is the guest's "Reveal code" button. It returns the status and the
+// PIN shown, if any; status 0 when no answer came.
+func reveal(client *http.Client, base, token string) (int, string) {
+	req, _ := http.NewRequest(http.MethodPost, base+"/s/"+token, strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, ""
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, ""
+	}
+	if m := revealedPIN.FindSubmatch(b); m != nil {
+		return res.StatusCode, string(m[1])
+	}
+	return res.StatusCode, ""
+}
+
+// ---- the crash test ----
+
+// crashLedger is what the clients saw acknowledged (2xx), to be checked
+// against the database after the crashes.
+type crashLedger struct {
+	mu       sync.Mutex
+	created  map[int64]procAccess // access id -> what the create answered
+	revoked  map[int64]bool       // revoke answered 2xx
+	shown    map[string]int       // share token -> 200s with the code, over the whole run
+	revealed map[string]bool      // token whose reveal was answered 200
+	keypad   map[int64]int        // lock id -> keypad presses answered 2xx
+	tokens   []string             // every token made, for replayed reveals
+	pending  map[int64]bool       // created, revoke not yet acknowledged
+}
+
+func (l *crashLedger) add(f func()) { l.mu.Lock(); defer l.mu.Unlock(); f() }
+
+// TestCrashSafety runs the binary under concurrent writes (accesses created
+// through the API, links revealed, codes typed at simulated keypads, accesses
+// revoked), kills it with SIGKILL at 20 random moments and restarts it on the
+// same database each time. It checks that the database is intact after every
+// crash, that every write that was acknowledged is there, that no link ever
+// showed its code twice, and that the reconciler resumes and converges.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: builds and kills the binary 20 times (~40 s); skipped with -short")
+	}
+	const (
+		kills   = 20
+		clients = 12
+		locks   = 6
+	)
+	start := time.Now()
+	bin := buildBinary(t)
+	s := newProcServer(t, bin, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "100ms", "--log-level", "warn")
+	s.invite() // creates the database
+	s.start()
+	owner := newProcOwner(t, s)
+	var lockIDs []int64
+	for range locks {
+		lockIDs = append(lockIDs, owner.addSimLock())
+	}
+	t.Logf("set up in %v (build included)", time.Since(start).Round(time.Millisecond))
+
+	rng := rand.New(rand.NewPCG(20261125, 6)) // seeded: the same kill moments every run
+	led := &crashLedger{created: map[int64]procAccess{}, revoked: map[int64]bool{}, shown: map[string]int{},
+		revealed: map[string]bool{}, keypad: map[int64]int{}, pending: map[int64]bool{}}
+	check := s.openDB()
+
+	for life := range kills {
+		ctx, stopClients := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for c := range clients {
+			seed := rng.Uint64()
+			wg.Go(func() { crashClient(ctx, owner, led, lockIDs, c, seed) })
+		}
+		// Let the writes run, then kill the process mid-flight.
+		time.Sleep(time.Duration(150+rng.IntN(1050)) * time.Millisecond)
+		s.kill()
+		stopClients()
+		wg.Wait()
+		if got := integrityCheck(t, check); got != "ok" {
+			t.Fatalf("after kill %d: integrity_check: %s", life+1, got)
+		}
+		s.start()
+	}
+	t.Logf("%d kills in %v: %d accesses, %d reveals acknowledged, %d keypad presses",
+		kills, time.Since(start).Round(time.Millisecond), len(led.created), len(led.revealed), sum(led.keypad))
+	if len(led.created) < kills || len(led.revealed) < kills {
+		t.Fatalf("too little was acknowledged to test anything: %d accesses, %d reveals", len(led.created), len(led.revealed))
+	}
+
+	// After the last restart: revoke what the clients left live (as they would
+	// on their next turn), then give a few fresh accesses that must reach the
+	// locks.
+	for id := range led.pending {
+		if status, _, err := owner.apiCall(http.MethodPost, fmt.Sprintf("/api/v1/accesses/%d/revoke", id), nil); err != nil || status != http.StatusOK {
+			t.Fatalf("revoke access %d after the crashes: %d %v", id, status, err)
+		}
+		led.revoked[id] = true
+	}
+	for i, l := range lockIDs {
+		a, ok := owner.giveAccess(fmt.Sprintf("After %d", i), l, time.Now())
+		if !ok {
+			t.Fatalf("give access after the crashes: refused")
+		}
+		led.created[a.ID] = a
+	}
+
+	// Every acknowledged write is there.
+	for id, a := range led.created {
+		var revokedAt sql.NullInt64
+		if err := check.QueryRow("SELECT revoked_at FROM accesses WHERE id = ?", id).Scan(&revokedAt); err != nil {
+			t.Errorf("access %d was acknowledged (201), then lost: %v", id, err)
+			continue
+		}
+		if led.revoked[id] && !revokedAt.Valid {
+			t.Errorf("access %d: its revoke was acknowledged, then lost", id)
+		}
+		for _, code := range a.Codes {
+			var n int
+			check.QueryRow("SELECT COUNT(*) FROM access_codes WHERE id = ? AND access_id = ?", code, id).Scan(&n)
+			if n != 1 {
+				t.Errorf("access %d: code %d acknowledged, then lost", id, code)
+			}
+		}
+	}
+	for tok := range led.revealed {
+		var revealedAt sql.NullInt64
+		err := check.QueryRow("SELECT revealed_at FROM share_links WHERE token_hash = ?", db.HashToken(tok)).Scan(&revealedAt)
+		if err != nil || !revealedAt.Valid {
+			t.Errorf("a link showed its code (200), yet is not revealed in the database: %v", err)
+		}
+	}
+	// No link ever showed its code twice, over all lives and replays.
+	for _, n := range led.shown {
+		if n > 1 {
+			t.Errorf("a link showed its code %d times, want at most once", n)
+		}
+	}
+	var auditRevealed int
+	check.QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = ?", db.AuditLinkRevealed).Scan(&auditRevealed)
+	var linksRevealed int
+	check.QueryRow("SELECT COUNT(*) FROM share_links WHERE revealed_at IS NOT NULL").Scan(&linksRevealed)
+	if auditRevealed != linksRevealed {
+		t.Errorf("audit: %d reveal lines for %d revealed links, want one each", auditRevealed, linksRevealed)
+	}
+
+	// The reconciler resumes and converges: every code reaches the status its
+	// access asks for, each live code is on its lock exactly once, nothing
+	// revoked is left behind, and every keypad press was ingested.
+	var last string
+	for range 60 { // 30 s
+		if last = crashConverged(check, led, lockIDs); last == "" {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if last != "" {
+		rows, _ := check.Query("SELECT id, COALESCE(lease_holder, ''), COALESCE(lease_until, 0) FROM locks")
+		for rows.Next() {
+			var id, until int64
+			var holder string
+			rows.Scan(&id, &holder, &until)
+			t.Logf("lock %d: lease %q until %v", id, holder, time.Unix(until, 0).Sub(time.Now()).Round(time.Second))
+		}
+		rows.Close()
+		t.Fatalf("not converged 30 s after the last restart: %s", last)
+	}
+	if strings.Contains(s.log.String(), "panic") {
+		t.Errorf("the server log has a panic")
+	}
+	t.Logf("converged; whole test %v", time.Since(start).Round(time.Millisecond))
+}
+
+func sum(m map[int64]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func integrityCheck(t *testing.T, d *sql.DB) string {
+	t.Helper()
+	var res string
+	if err := d.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil {
+		return err.Error()
+	}
+	return res
+}
+
+// crashClient is one booking system and its guests: it gives access, reveals
+// the link twice at once (one must lose), types the code at the door, revokes
+// the access, and replays old links (they must never show a code again). It
+// goes on through the crashes until ctx ends, counting only acknowledged
+// writes.
+func crashClient(ctx context.Context, o *procOwner, led *crashLedger, lockIDs []int64, n int, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, uint64(n)))
+	guest := &http.Client{Timeout: 5 * time.Second}
+	pause := func() {
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	for i := 0; ctx.Err() == nil; i++ {
+		// Finish what an earlier crash interrupted.
+		var pending []int64
+		led.add(func() {
+			for id := range led.pending {
+				pending = append(pending, id)
+			}
+		})
+		for _, id := range pending {
+			if status, _, err := o.apiCall(http.MethodPost, fmt.Sprintf("/api/v1/accesses/%d/revoke", id), nil); err == nil && status == http.StatusOK {
+				led.add(func() { led.revoked[id] = true; delete(led.pending, id) })
+			}
+		}
+		lockID := lockIDs[rng.IntN(len(lockIDs))]
+		a, ok := o.giveAccess(fmt.Sprintf("Guest %d-%d", n, i), lockID, time.Now())
+		if !ok {
+			pause()
+			continue
+		}
+		led.add(func() { led.created[a.ID], led.pending[a.ID] = a, true; led.tokens = append(led.tokens, a.Token) })
+
+		// Two reveals at once, then a replay of an old link.
+		var wg sync.WaitGroup
+		pins := make([]string, 2)
+		for k := range 2 {
+			wg.Go(func() {
+				status, pin := reveal(guest, o.base, a.Token)
+				if status == http.StatusOK && pin != "" {
+					pins[k] = pin
+					led.add(func() { led.shown[a.Token]++; led.revealed[a.Token] = true })
+				}
+			})
+		}
+		wg.Wait()
+		var old string
+		led.add(func() { old = led.tokens[rng.IntN(len(led.tokens))] })
+		if status, pin := reveal(guest, o.base, old); status == http.StatusOK && pin != "" {
+			led.add(func() { led.shown[old]++; led.revealed[old] = true })
+		}
+
+		// The guest types the code at the door (it may not be on the lock yet).
+		if pin := pins[0] + pins[1]; pin != "" {
+			status, _, err := o.post(fmt.Sprintf("/locks/%d/sim/keypad", lockID), url.Values{"pin": {pin}})
+			if err == nil && status == http.StatusOK {
+				led.add(func() { led.keypad[lockID]++ })
+			}
+		}
+		if status, _, err := o.apiCall(http.MethodPost, fmt.Sprintf("/api/v1/accesses/%d/revoke", a.ID), nil); err == nil && status == http.StatusOK {
+			led.add(func() { led.revoked[a.ID] = true; delete(led.pending, a.ID) })
+		}
+	}
+}
+
+// crashConverged says what is not yet converged, or "" once everything is.
+func crashConverged(d *sql.DB, led *crashLedger, lockIDs []int64) string {
+	rows, err := d.Query(`SELECT c.id, c.status, c.lock_id, a.revoked_at IS NOT NULL FROM access_codes c
+		JOIN accesses a ON a.id = c.access_id`)
+	if err != nil {
+		return err.Error()
+	}
+	type code struct {
+		status  string
+		lock    int64
+		revoked bool
+	}
+	codes := map[int64]code{}
+	for rows.Next() {
+		var id int64
+		var c code
+		if err := rows.Scan(&id, &c.status, &c.lock, &c.revoked); err != nil {
+			rows.Close()
+			return err.Error()
+		}
+		codes[id] = c
+	}
+	rows.Close()
+	for id, c := range codes {
+		want := db.StatusOnLock
+		if c.revoked {
+			want = db.StatusRemoved
+		}
+		if c.status != want {
+			return fmt.Sprintf("code %d is %s, want %s", id, c.status, want)
+		}
+	}
+	// What the simulated locks hold: each live code once, set; nothing else.
+	onLock := map[int64]int{}
+	rows, err = d.Query(`SELECT s.name, s.state FROM sim_codes s`)
+	if err != nil {
+		return err.Error()
+	}
+	for rows.Next() {
+		var name, state string
+		rows.Scan(&name, &state)
+		id, ok := lock.ParseMarker(name)
+		if !ok {
+			rows.Close()
+			return fmt.Sprintf("a code not made by Gatehouse is on a lock: %q", name)
+		}
+		if state != db.SimSet {
+			rows.Close()
+			return fmt.Sprintf("code %d is %s on its lock", id, state)
+		}
+		onLock[id]++
+	}
+	rows.Close()
+	for id, c := range codes {
+		want := 1
+		if c.revoked {
+			want = 0
+		}
+		if onLock[id] != want {
+			return fmt.Sprintf("code %d (revoked %v) is on its lock %d times, want %d", id, c.revoked, onLock[id], want)
+		}
+	}
+	for id := range onLock {
+		if _, ok := codes[id]; !ok {
+			return fmt.Sprintf("the lock holds code %d, which Gatehouse does not know", id)
+		}
+	}
+	// Every keypad press the server acknowledged is a simulated event, and
+	// every simulated event was pulled into the timeline.
+	for _, l := range lockIDs {
+		var device string
+		var simEvents, pressed, ingested int
+		d.QueryRow("SELECT device_id FROM locks WHERE id = ?", l).Scan(&device)
+		d.QueryRow("SELECT COUNT(*) FROM sim_events WHERE device_id = ?", device).Scan(&simEvents)
+		d.QueryRow("SELECT COUNT(*) FROM sim_events WHERE device_id = ? AND method = 'keypad'", device).Scan(&pressed)
+		d.QueryRow("SELECT COUNT(*) FROM events WHERE lock_id = ?", l).Scan(&ingested)
+		led.mu.Lock()
+		acked := led.keypad[l]
+		led.mu.Unlock()
+		if pressed < acked {
+			return fmt.Sprintf("lock %d: %d keypad presses acknowledged, %d recorded", l, acked, pressed)
+		}
+		if ingested < simEvents {
+			return fmt.Sprintf("lock %d: %d of %d events ingested", l, ingested, simEvents)
+		}
+	}
+	return ""
+}

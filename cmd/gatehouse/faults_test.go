@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/lock/seam"
+	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
+)
+
+// Lock faults, end to end against the real binary: a simulated lock goes
+// offline, and Seam's cloud (its own fake) has an outage. While they are down,
+// codes wait ("setting…", "removing…") and the owner's pages say why; once they
+// are back, everything converges, with each live code on its lock exactly once
+// and nothing revoked left behind. The reconciler's side of the same faults is
+// tested step by step on a fake clock in lock/reconciler_seam_test.go
+// (revoke during an outage, backoff) and web/locks_test.go
+// (TestOfflineLockRaisesOverdueAlert: the overdue alert two minutes after the
+// end).
+
+// codeStatus is a code as the API reports it.
+type codeStatus struct {
+	Status    string `json:"status"`
+	LastError string `json:"last_error"`
+}
+
+func (o *procOwner) code(id int64) codeStatus {
+	o.t.Helper()
+	status, b, err := o.apiCall(http.MethodGet, fmt.Sprintf("/api/v1/codes/%d", id), nil)
+	var res struct {
+		Code codeStatus `json:"code"`
+	}
+	if err != nil || status != http.StatusOK || json.Unmarshal(b, &res) != nil {
+		o.t.Fatalf("GET code %d: %d %v %.200s", id, status, err, b)
+	}
+	return res.Code
+}
+
+// waitCode polls a code until it has status want, for at most limit.
+func (o *procOwner) waitCode(id int64, want string, limit time.Duration) codeStatus {
+	o.t.Helper()
+	var c codeStatus
+	for end := time.Now().Add(limit); ; time.Sleep(200 * time.Millisecond) {
+		if c = o.code(id); c.Status == want || time.Now().After(end) {
+			break
+		}
+	}
+	if c.Status != want {
+		o.t.Fatalf("code %d: %s (%s) after %v, want %s", id, c.Status, c.LastError, limit, want)
+	}
+	return c
+}
+
+// holdFor checks, every 200 ms for d, that each code keeps one of the
+// statuses allowed for it.
+func (o *procOwner) holdFor(d time.Duration, allowed map[int64][]string) {
+	o.t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		for id, ok := range allowed {
+			if c := o.code(id); !slices.Contains(ok, c.Status) {
+				o.t.Fatalf("code %d while the lock is away: %s (%s), want one of %v", id, c.Status, c.LastError, ok)
+			}
+		}
+	}
+}
+
+func (o *procOwner) page(path string) string {
+	o.t.Helper()
+	status, body, err := o.get(path)
+	if err != nil || status != http.StatusOK {
+		o.t.Fatalf("GET %s: %d %v", path, status, err)
+	}
+	return body
+}
+
+func wantIn(t *testing.T, what, page string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(page, p) {
+			t.Errorf("%s: lacks %q", what, p)
+		}
+	}
+}
+
+// section is the part of a page from the first occurrence of start on, to
+// the next closing </section>.
+func section(page, start string) string {
+	_, rest, ok := strings.Cut(page, start)
+	if !ok {
+		return ""
+	}
+	s, _, _ := strings.Cut(rest, "</section>")
+	return s
+}
+
+func TestFaultsSimLockOffline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	s := newProcServer(t, buildBinary(t), "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "200ms")
+	s.invite()
+	s.start()
+	o := newProcOwner(t, s)
+	lockID := o.addSimLock()
+	lockPath := fmt.Sprintf("/locks/%d", lockID)
+
+	ana, ok := o.giveAccess("Ana Lima", lockID, time.Now())
+	if !ok {
+		t.Fatal("give access to Ana: refused")
+	}
+	_, anaPIN := reveal(http.DefaultClient, s.base, ana.Token)
+	o.waitCode(ana.Codes[0], db.StatusOnLock, 15*time.Second)
+
+	// The lock goes offline. Ben's new access cannot reach it and Ana's
+	// revoked one cannot leave it: both wait, however many passes run.
+	if status, _, err := o.post(lockPath+"/sim/offline", nil); err != nil || status != http.StatusOK {
+		t.Fatalf("offline switch: %d %v", status, err)
+	}
+	ben, ok := o.giveAccess("Ben Okafor", lockID, time.Now())
+	if !ok {
+		t.Fatal("give access to Ben while the lock is offline: refused")
+	}
+	if status, _, err := o.apiCall(http.MethodPost, fmt.Sprintf("/api/v1/accesses/%d/revoke", ana.ID), nil); err != nil || status != http.StatusOK {
+		t.Fatalf("revoke Ana: %d %v", status, err)
+	}
+	// A status is what the lock last reported: Ana's code is still on it
+	// (revoked), or on its way off; Ben's is not on it yet. Neither may be
+	// reported done while the lock cannot confirm it.
+	waiting := map[int64][]string{
+		ana.Codes[0]: {db.StatusOnLock, db.StatusRemoving},
+		ben.Codes[0]: {db.StatusScheduled, db.StatusSetting},
+	}
+	o.holdFor(3*time.Second, waiting)
+	if c := o.code(ben.Codes[0]); !strings.Contains(c.LastError, "offline") {
+		t.Errorf("Ben's code: last error %q, want it to say the lock is offline", c.LastError)
+	}
+
+	// The owner's pages say so: the lock page, the locks list, the dashboard.
+	lockPage := o.page(lockPath)
+	wantIn(t, "lock page", lockPage, "offline since", "(revoked)", "the lock is offline")
+	wantIn(t, "locks page", o.page("/locks"), "offline")
+	attention := section(o.page("/"), `data-testid="attention"`)
+	wantIn(t, "dashboard, locks needing attention", attention, "Simulated door 1", "offline since")
+
+	// Back online: both converge at once (no waiting out the backoff), and the
+	// lock holds Ben's code once and Ana's no more: at the keypad, Ben's opens
+	// and Ana's does not.
+	if status, _, err := o.post(lockPath+"/sim/online", nil); err != nil || status != http.StatusOK {
+		t.Fatalf("online switch: %d %v", status, err)
+	}
+	o.waitCode(ana.Codes[0], db.StatusRemoved, 15*time.Second)
+	o.waitCode(ben.Codes[0], db.StatusOnLock, 15*time.Second)
+	simCodes := simCodesOn(t, s, lockID)
+	if len(simCodes) != 1 || simCodes[0] != ben.Codes[0] {
+		t.Errorf("the simulated lock holds codes %v, want only Ben's (%d)", simCodes, ben.Codes[0])
+	}
+	_, benPIN := reveal(http.DefaultClient, s.base, ben.Token)
+	for _, k := range []struct {
+		who, pin, want string
+	}{{"Ben", benPIN, "Unlocked"}, {"Ana", anaPIN, "Wrong code"}} {
+		_, panel, err := o.post(lockPath+"/sim/keypad", url.Values{"pin": {k.pin}})
+		if err != nil || k.pin == "" || !strings.Contains(panel, k.want) {
+			t.Errorf("%s's code at the keypad: want %q (%v)", k.who, k.want, err)
+		}
+	}
+	if attention := section(o.page("/"), `data-testid="attention"`); strings.Contains(attention, "offline since") {
+		t.Errorf("dashboard still says the lock is offline after it came back")
+	}
+}
+
+// simCodesOn lists the Gatehouse code ids a simulated lock holds, read from
+// the simulator's own tables (the "physical" lock).
+func simCodesOn(t *testing.T, s *procServer, lockID int64) []int64 {
+	t.Helper()
+	d := s.openDB()
+	rows, err := d.Query(`SELECT c.name FROM sim_codes c JOIN locks l ON l.device_id = c.device_id WHERE l.id = ?`, lockID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		id, _ := lock.ParseMarker(name)
+		out = append(out, id)
+	}
+	return out
+}
+
+func TestFaultsSeamOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary and Seam's fake; skipped with -short")
+	}
+	fake := seamtest.Start(t)
+	s := newProcServer(t, buildBinary(t), "--reconcile-every", "1s", "--events-every", "1s")
+	s.invite()
+	s.start()
+	o := newProcOwner(t, s)
+	status, page, err := o.post("/settings/connections/seam", url.Values{"name": {"Home"}, "base_url": {fake.URL}, "api_key": {seamtest.APIKey}})
+	if err != nil || status >= 400 {
+		t.Fatalf("connect Seam: %d %v\n%s", status, err, page)
+	}
+	front := seamLock(t, s, seamtest.FrontDoor)
+	vendor := seam.NewClient(fake.URL, seamtest.APIKey, nil) // the owner's Seam console
+	copies := func(code int64) int {
+		t.Helper()
+		codes, err := vendor.ListCodes(context.Background(), seamtest.FrontDoor)
+		if err != nil {
+			t.Fatalf("list codes on the fake: %v", err)
+		}
+		n := 0
+		for _, c := range codes {
+			if id, ok := lock.ParseMarker(c.Name); ok && id == code {
+				n++
+			}
+		}
+		return n
+	}
+
+	// Seam's fake keeps a code "setting" (it never reports one set).
+	ana, ok := o.giveAccess("Ana Lima", front, time.Now())
+	if !ok {
+		t.Fatal("give access to Ana: refused")
+	}
+	o.waitCode(ana.Codes[0], db.StatusSetting, 15*time.Second)
+	for end := time.Now().Add(10 * time.Second); copies(ana.Codes[0]) != 1 && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := copies(ana.Codes[0]); n != 1 {
+		t.Fatalf("Ana's code: %d copies on Seam, want 1", n)
+	}
+
+	// The whole workspace goes down. Ana's revoked code cannot leave and Ben's
+	// new one cannot be created; both wait, and the pages say why.
+	outage := func(routes ...string) {
+		if routes == nil {
+			routes = []string{} // none: the outage ends
+		}
+		fake.Post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamtest.Workspace, "routes": routes})
+	}
+	outage("/devices/list", "/access_codes/list", "/access_codes/create", "/access_codes/delete")
+	if status, _, err := o.apiCall(http.MethodPost, fmt.Sprintf("/api/v1/accesses/%d/revoke", ana.ID), nil); err != nil || status != http.StatusOK {
+		t.Fatalf("revoke Ana: %d %v", status, err)
+	}
+	ben, ok := o.giveAccess("Ben Okafor", front, time.Now())
+	if !ok {
+		t.Fatal("give access to Ben during the outage: refused")
+	}
+	anaErr := o.waitErr(ana.Codes[0])
+	o.waitErr(ben.Codes[0])
+	o.holdFor(3*time.Second, map[int64][]string{
+		ana.Codes[0]: {db.StatusSetting, db.StatusRemoving},
+		ben.Codes[0]: {db.StatusScheduled, db.StatusSetting},
+	})
+	if !strings.Contains(anaErr, "503") {
+		t.Errorf("Ana's code during the outage: error %q, want Seam's HTTP 503", anaErr)
+	}
+	lockPage := o.page(fmt.Sprintf("/locks/%d", front))
+	wantIn(t, "lock page", lockPage, "(revoked)", "503", ">Retry<")
+	connections := o.page("/settings/connections")
+	wantIn(t, "connections page", connections, "503")
+
+	// The outage ends: nothing changed on Seam behind Gatehouse's back. The
+	// reconciler would retry after its backoff (30 s, tested on a fake clock
+	// in lock/); the owner presses Retry, as the page offers, and both
+	// converge: Ana's code gone, Ben's there once.
+	outage()
+	if a, b := copies(ana.Codes[0]), copies(ben.Codes[0]); a != 1 || b != 0 {
+		t.Errorf("right after the outage: %d copies of Ana's code, %d of Ben's on Seam; want 1 and 0", a, b)
+	}
+	for _, code := range []int64{ana.Codes[0], ben.Codes[0]} {
+		if status, _, err := o.post(fmt.Sprintf("/locks/%d/codes/%d/retry", front, code), nil); err != nil || status != http.StatusSeeOther {
+			t.Fatalf("retry code %d: %d %v", code, status, err)
+		}
+	}
+	o.waitCode(ana.Codes[0], db.StatusRemoved, 15*time.Second)
+	o.waitCode(ben.Codes[0], db.StatusSetting, 15*time.Second)
+	for end := time.Now().Add(10 * time.Second); copies(ben.Codes[0]) != 1 && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if a, b := copies(ana.Codes[0]), copies(ben.Codes[0]); a != 0 || b != 1 {
+		t.Errorf("after the outage: %d copies of Ana's code, %d of Ben's on Seam; want 0 and 1", a, b)
+	}
+	if c := o.code(ben.Codes[0]); c.LastError != "" {
+		t.Errorf("Ben's code after the outage: error %q, want none", c.LastError)
+	}
+	if strings.Contains(o.page("/settings/connections"), "503") {
+		t.Errorf("connections page still shows the outage's error after it ended")
+	}
+}
+
+// waitErr waits until a code records an error, and returns it.
+func (o *procOwner) waitErr(id int64) string {
+	o.t.Helper()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if c := o.code(id); c.LastError != "" {
+			return c.LastError
+		}
+	}
+	o.t.Fatalf("code %d recorded no error within 15 s", id)
+	return ""
+}
+
+// seamLock waits for Gatehouse to discover a Seam device and returns its lock id.
+func seamLock(t *testing.T, s *procServer, device string) int64 {
+	t.Helper()
+	d := s.openDB()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		var id int64
+		if err := d.QueryRow("SELECT id FROM locks WHERE device_id = ? AND removed_at IS NULL", device).Scan(&id); err == nil {
+			return id
+		}
+	}
+	t.Fatalf("Seam device %s not discovered within 15 s", device)
+	return 0
+}

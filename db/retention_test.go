@@ -1,0 +1,191 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/db/dbtest"
+)
+
+// retentionFixture is a store on a settable clock with one lock and events
+// 1 to 40 days old, one a day, plus a wrong code 35 days ago.
+type retentionFixture struct {
+	d    *db.DB
+	mu   sync.Mutex
+	now  time.Time
+	lock int64
+}
+
+func (f *retentionFixture) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
+func (f *retentionFixture) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+func newRetentionFixture(t *testing.T) *retentionFixture {
+	t.Helper()
+	f := &retentionFixture{now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	f.d = dbtest.New(t, db.WithClock(f.Now))
+	ctx := context.Background()
+	conn, err := f.d.SimConnection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.d.SyncLock(ctx, conn.ID, db.DeviceState{DeviceID: "dev", Name: "Door"}, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.lock = l.ID
+	var evs []db.NewEvent
+	for day := 40; day >= 1; day-- {
+		evs = append(evs, db.NewEvent{DeviceEventID: fmt.Sprint("e", day), Kind: "locked", OccurredAt: f.now.AddDate(0, 0, -day)})
+	}
+	evs = append(evs, db.NewEvent{DeviceEventID: "w", Kind: "denied", OccurredAt: f.now.AddDate(0, 0, -35).Add(time.Hour)})
+	if _, err := f.d.IngestEvents(ctx, f.lock, evs, "x"); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *retentionFixture) events(t *testing.T) int {
+	t.Helper()
+	n := 0
+	err := f.d.EachTimelineEvent(context.Background(), db.TimelineFilter{}, 0, func(db.TimelineEvent) error { n++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// counted is the 30-day grid's total over the last 60 days, from event_counts.
+func (f *retentionFixture) counted(t *testing.T) (int, int) {
+	t.Helper()
+	var bounds []time.Time
+	for d := 60; d >= -1; d-- {
+		bounds = append(bounds, f.Now().Truncate(24*time.Hour).AddDate(0, 0, -d))
+	}
+	c, err := f.d.DailyCounts(context.Background(), map[int64][]time.Time{f.lock: bounds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, denied := 0, 0
+	for _, dc := range c[f.lock] {
+		total += dc.Total
+		denied += dc.Denied
+	}
+	return total, denied
+}
+
+func TestPruneOldEventsInBatches(t *testing.T) {
+	f := newRetentionFixture(t)
+	var pauses []time.Duration
+	r := db.Retention{Keep: 30 * 24 * time.Hour, Batch: 3, Pause: time.Second,
+		Wait: func(_ context.Context, d time.Duration) bool { pauses = append(pauses, d); return true }}
+	n, err := f.d.PruneOldEvents(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Days 31 to 40 and the wrong code: 11 events, in batches of 3, 3, 3, 2.
+	if n != 11 {
+		t.Errorf("deleted: got %d, want 11", n)
+	}
+	if len(pauses) != 3 || pauses[0] != time.Second {
+		t.Errorf("pauses: got %v, want 3 of 1s (between 4 batches)", pauses)
+	}
+	if got := f.events(t); got != 30 {
+		t.Errorf("left: got %d events, want the 30 of the last 30 days", got)
+	}
+	if total, denied := f.counted(t); total != 30 || denied != 0 {
+		t.Errorf("event_counts after the prune: got %d events, %d denied, want 30 and 0", total, denied)
+	}
+	// Again: nothing left to delete, no pause.
+	pauses = nil
+	if n, err := f.d.PruneOldEvents(context.Background(), r); err != nil || n != 0 || len(pauses) != 0 {
+		t.Errorf("second prune: got %d, %v, %d pauses; want nothing", n, err, len(pauses))
+	}
+	// Keep 0 keeps everything.
+	if n, err := f.d.PruneOldEvents(context.Background(), db.Retention{}); err != nil || n != 0 {
+		t.Errorf("keep 0: got %d, %v", n, err)
+	}
+}
+
+func TestPruneEventsOldestFirst(t *testing.T) {
+	f := newRetentionFixture(t)
+	n, err := f.d.PruneEvents(context.Background(), f.Now().AddDate(0, 0, -20), 4)
+	if err != nil || n != 4 {
+		t.Fatalf("one batch: got %d, %v, want 4", n, err)
+	}
+	page, err := f.d.Timeline(context.Background(), db.TimelineFilter{}, db.TimelinePageQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldest := page.Events[len(page.Events)-1]
+	// Days 40, 39, 38 and 37 went; the wrong code (35 days ago) is still there.
+	if want := f.Now().AddDate(0, 0, -36); !oldest.OccurredAt.Equal(want) {
+		t.Errorf("oldest left: got %s, want %s", oldest.OccurredAt, want)
+	}
+}
+
+// The loop prunes at once, then each time its wait returns, with the store's
+// clock; it stops when the context ends.
+func TestRunRetentionSteps(t *testing.T) {
+	f := newRetentionFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	step := make(chan struct{})
+	waiting := make(chan time.Duration)
+	r := db.Retention{Keep: 30 * 24 * time.Hour, Every: time.Hour, Batch: 100,
+		Wait: func(ctx context.Context, d time.Duration) bool {
+			select {
+			case waiting <- d:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case <-step:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}}
+	done := make(chan struct{})
+	go func() { f.d.RunRetention(ctx, r); close(done) }()
+
+	if d := <-waiting; d != time.Hour {
+		t.Fatalf("waits %v, want the hour between runs", d)
+	}
+	if got := f.events(t); got != 30 {
+		t.Fatalf("after the first run: got %d events, want 30", got)
+	}
+	f.advance(5 * 24 * time.Hour) // five more days fall out of the window
+	step <- struct{}{}
+	<-waiting
+	if got := f.events(t); got != 25 {
+		t.Errorf("after the second run: got %d events, want 25", got)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loop did not stop with its context")
+	}
+}
+
+func TestRunRetentionOff(t *testing.T) {
+	f := newRetentionFixture(t)
+	done := make(chan struct{})
+	go func() { f.d.RunRetention(context.Background(), db.Retention{}); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("with Keep 0 the loop should return at once")
+	}
+	if got := f.events(t); got != 41 {
+		t.Errorf("events: got %d, want all 41", got)
+	}
+}

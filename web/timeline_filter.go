@@ -1,0 +1,304 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
+)
+
+// A timeline URL holds its filters, so a view can be bookmarked, shared between
+// owners and reached again with the back button:
+//
+//	/timeline?lock=3&guest=12&kind=denied&from=2024-05-01&to=2024-05-03&anomalies=1&day=2024-05-02
+//
+// day is the pictures' day. Paging adds before=UNIX.ID&asof=ID, live updates
+// since=ID. Anything malformed is dropped with a notice that says so; the page
+// is never an error.
+
+// timelineKinds are the kinds a timeline can be filtered by, with their names.
+var timelineKinds = []struct{ kind, label string }{
+	{"unlocked", "Unlocks"},
+	{"locked", "Locks"},
+	{"denied", "Wrong or refused codes"},
+	{"safe_mode", "Safe mode"},
+	{"code_set", "Codes set on a lock"},
+	{"code_removed", "Codes removed from a lock"},
+	{"battery_low", "Battery low"},
+	{"offline", "Lock went offline"},
+	{"online", "Lock back online"},
+	{"tamper", "Tamper alarms"},
+	{db.KindOfflineLong, "Offline for over an hour"},
+	{db.KindCodeUnused, "Revealed but not used"},
+}
+
+func knownKind(k string) bool {
+	for _, x := range timelineKinds {
+		if x.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// calDay is a calendar day, read in some zone.
+type calDay struct{ t time.Time } // midnight UTC of the day; zero: none
+
+const dateLayout = "2006-01-02"
+
+func parseCalDay(s string) (calDay, bool) {
+	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
+	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+		return calDay{}, false
+	}
+	return calDay{t}, true
+}
+
+func calDayOf(t time.Time) calDay {
+	y, m, d := t.Date()
+	return calDay{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+func (d calDay) IsZero() bool           { return d.t.IsZero() }
+func (d calDay) String() string         { return d.t.Format(dateLayout) }
+func (d calDay) addDays(n int) calDay   { return calDay{d.t.AddDate(0, 0, n)} }
+func (d calDay) before(e calDay) bool   { return d.t.Before(e.t) }
+func (d calDay) format(l string) string { return d.t.Format(l) }
+func (d calDay) start(loc *time.Location) time.Time {
+	y, m, dd := d.t.Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+}
+
+// timelineParams are a timeline URL's filters, validated.
+type timelineParams struct {
+	Lock      int64
+	Guest     int64
+	Kind      string
+	From, To  calDay
+	Anomalies bool
+	Day       calDay // the pictures' day; zero: today
+}
+
+// values is the canonical query of the list's filters (the pictures' day apart).
+func (p timelineParams) values() url.Values {
+	v := url.Values{}
+	if p.Lock != 0 {
+		v.Set("lock", strconv.FormatInt(p.Lock, 10))
+	}
+	if p.Guest != 0 {
+		v.Set("guest", strconv.FormatInt(p.Guest, 10))
+	}
+	if p.Kind != "" {
+		v.Set("kind", p.Kind)
+	}
+	if !p.From.IsZero() {
+		v.Set("from", p.From.String())
+	}
+	if !p.To.IsZero() {
+		v.Set("to", p.To.String())
+	}
+	if p.Anomalies {
+		v.Set("anomalies", "1")
+	}
+	return v
+}
+
+// url is path with the filters and extra parameters.
+func (p timelineParams) url(path string, extra ...string) string {
+	v := p.values()
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// pageURL is the timeline page for these filters and day.
+func (p timelineParams) pageURL() string {
+	if p.Day.IsZero() {
+		return p.url("/timeline")
+	}
+	return p.url("/timeline", "day", p.Day.String())
+}
+
+// readTimelineParams validates the filters of a request. Unknown locks, guests
+// and kinds, dates that are not dates and reversed ranges become notices.
+func (s *Server) readTimelineParams(c echo.Context, locks map[int64]db.TimelineLock) (timelineParams, []string, error) {
+	var p timelineParams
+	var notices []string
+	q := c.QueryParams()
+	if v := strings.TrimSpace(q.Get("lock")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if _, ok := locks[id]; err != nil || !ok {
+			notices = append(notices, "There is no lock “"+clipText(v)+"”, so the timeline shows every lock.")
+		} else {
+			p.Lock = id
+		}
+	}
+	if v := strings.TrimSpace(q.Get("guest")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err == nil && id > 0 {
+			_, err = s.db.Guest(c.Request().Context(), id)
+			if err != nil && !errors.Is(err, db.ErrNotFound) {
+				return p, nil, err
+			}
+		}
+		if err != nil || id <= 0 {
+			notices = append(notices, "There is no guest “"+clipText(v)+"”, so the timeline shows everyone.")
+		} else {
+			p.Guest = id
+		}
+	}
+	if v := strings.TrimSpace(q.Get("kind")); v != "" {
+		if knownKind(v) {
+			p.Kind = v
+		} else {
+			notices = append(notices, "“"+clipText(v)+"” is not a kind of event, so the timeline shows every kind.")
+		}
+	}
+	for _, f := range []struct {
+		name, what string
+		to         *calDay
+	}{{"from", "start", &p.From}, {"to", "end", &p.To}, {"day", "pictures'", &p.Day}} {
+		v := strings.TrimSpace(q.Get(f.name))
+		if v == "" {
+			continue
+		}
+		if d, ok := parseCalDay(v); ok {
+			*f.to = d
+		} else {
+			notices = append(notices, "“"+clipText(v)+"” is not a date (use a date such as 2024-05-03), so the "+f.what+" date is ignored.")
+		}
+	}
+	if !p.From.IsZero() && !p.To.IsZero() && p.To.before(p.From) {
+		p.From, p.To = p.To, p.From
+		notices = append(notices, "The start date was after the end date, so they were swapped: from "+p.From.String()+" to "+p.To.String()+".")
+	}
+	switch strings.ToLower(strings.TrimSpace(q.Get("anomalies"))) {
+	case "1", "true", "on", "yes":
+		p.Anomalies = true
+	}
+	return p, notices, nil
+}
+
+// clipText keeps what a notice repeats from a URL short.
+func clipText(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// eventCursor reads "UNIX.ID", the key of the last event a page showed.
+func eventCursor(s string) (*db.EventKey, bool) {
+	at, id, ok := strings.Cut(s, ".")
+	if !ok {
+		return nil, false
+	}
+	sec, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || n <= 0 || sec < 0 || sec > 1<<40 {
+		return nil, false
+	}
+	return &db.EventKey{OccurredAt: time.Unix(sec, 0).UTC(), ID: n}, true
+}
+
+func cursorOf(e db.TimelineEvent) string {
+	return strconv.FormatInt(e.OccurredAt.Unix(), 10) + "." + strconv.FormatInt(e.ID, 10)
+}
+
+// positiveID reads an event id parameter; false when absent or malformed.
+func positiveID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// timelineZones is where each lock is, for reading dates and showing times.
+type timelineZones struct {
+	locks map[int64]db.TimelineLock
+	loc   map[int64]*time.Location
+	mixed bool // the locks are not all in one zone
+	first *time.Location
+	name  string // the one zone's name when not mixed
+}
+
+func newTimelineZones(ctx context.Context, store *db.DB) (timelineZones, []db.TimelineLock, error) {
+	all, err := store.TimelineLocks(ctx)
+	if err != nil {
+		return timelineZones{}, nil, err
+	}
+	z := timelineZones{locks: map[int64]db.TimelineLock{}, loc: map[int64]*time.Location{}, first: time.UTC, name: "UTC"}
+	seen := ""
+	for i, l := range all {
+		z.locks[l.ID] = l
+		z.loc[l.ID] = zoneOf(l.TimeZone)
+		if i == 0 {
+			z.first, z.name, seen = z.loc[l.ID], l.TimeZone, l.TimeZone
+		} else if l.TimeZone != seen {
+			z.mixed = true
+		}
+	}
+	return z, all, nil
+}
+
+// of is a lock's zone; UTC for a lock not known.
+func (z timelineZones) of(lockID int64) *time.Location {
+	if l, ok := z.loc[lockID]; ok {
+		return l
+	}
+	return time.UTC
+}
+
+// dateZone is the zone dates of p are read in, and its name; per lock (nil)
+// when the locks' zones differ and p names none.
+func (z timelineZones) dateZone(p timelineParams) (*time.Location, string) {
+	if p.Lock != 0 {
+		return z.of(p.Lock), z.locks[p.Lock].TimeZone
+	}
+	if z.mixed {
+		return nil, "each lock's own zone"
+	}
+	return z.first, z.name
+}
+
+// filter is the store's filter for p: dates become instants in each lock's zone.
+func (z timelineZones) filter(p timelineParams) db.TimelineFilter {
+	f := db.TimelineFilter{LockID: p.Lock, GuestID: p.Guest, Kind: p.Kind, Anomalies: p.Anomalies}
+	if p.From.IsZero() && p.To.IsZero() {
+		return f
+	}
+	span := func(loc *time.Location) db.TimeSpan {
+		var s db.TimeSpan
+		if !p.From.IsZero() {
+			s.From = p.From.start(loc)
+		}
+		if !p.To.IsZero() {
+			s.To = p.To.addDays(1).start(loc)
+		}
+		return s
+	}
+	if loc, _ := z.dateZone(p); loc != nil {
+		f.Span = span(loc)
+		return f
+	}
+	f.PerLock = map[int64]db.TimeSpan{}
+	for id, loc := range z.loc {
+		s := span(loc)
+		f.PerLock[id] = s
+		if f.Span.From.IsZero() || (!s.From.IsZero() && s.From.Before(f.Span.From)) {
+			f.Span.From = s.From
+		}
+		if f.Span.To.IsZero() || s.To.After(f.Span.To) {
+			f.Span.To = s.To
+		}
+	}
+	return f
+}
