@@ -144,13 +144,23 @@ func (d *DB) LinkByToken(ctx context.Context, token string) (ShareLink, error) {
 }
 
 // MarkLinkOpened records the first time the link's page was fetched, for the
-// owner's receipt. It never changes whether the link can reveal.
-func (d *DB) MarkLinkOpened(ctx context.Context, id int64, device string) error {
+// owner's receipt. It never changes whether the link can reveal. Audit entries
+// given are written in the same transaction, only by the request that records
+// the first opening.
+func (d *DB) MarkLinkOpened(ctx context.Context, id int64, device string, audit ...AuditEntry) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE share_links SET first_opened_at = ?, opened_device = ?
+		res, err := tx.ExecContext(ctx, `UPDATE share_links SET first_opened_at = ?, opened_device = ?
 			WHERE id = ? AND first_opened_at IS NULL`, unix(d.now()), truncate(device, 60), id)
 		if err != nil {
 			return fmt.Errorf("db: mark link opened: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		for _, e := range audit {
+			if err := d.audit(ctx, tx, e); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

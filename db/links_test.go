@@ -104,3 +104,37 @@ func TestShareByToken(t *testing.T) {
 		t.Errorf("unknown token: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestMarkLinkOpenedAuditsOnce: concurrent first fetches of a guest page record
+// one opening, with one audit line.
+func TestMarkLinkOpenedAuditsOnce(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	token := linksForTest(t, d, 1)[0]
+	l, err := d.LinkByToken(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if err := d.MarkLinkOpened(ctx, l.ID, "iPhone", AuditEntry{Action: AuditLinkOpened, Detail: "link of Ana, on iPhone"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	entries, err := d.AuditLog(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == AuditLinkOpened {
+			n++
+		}
+	}
+	if l, _ = d.LinkByToken(ctx, token); n != 1 || l.FirstOpenedAt.IsZero() || l.OpenedDevice != "iPhone" {
+		t.Errorf("got %d audit lines, opened %v on %q; want 1, opened on iPhone", n, l.FirstOpenedAt, l.OpenedDevice)
+	}
+}

@@ -7,13 +7,19 @@
 #
 #   scripts/bench.sh                       # defaults below
 #   CONCURRENCY=50 DURATION=5s STARTS=10 scripts/bench.sh
+#   SCENARIOS=reveal,reveal-storm LINKS=12000 scripts/bench.sh
+#   WRITE_DOC=1 scripts/bench.sh           # also rewrite the load table in docs/BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONCURRENCY=${CONCURRENCY:-50}
 DURATION=${DURATION:-5s}
 STARTS=${STARTS:-10}
-SCENARIOS=${SCENARIOS:-healthz,home,signin-page}
+SCENARIOS=${SCENARIOS:-healthz,signin-page,home,timeline,guest-page,reveal,reveal-storm,api-create,mixed}
+LINKS=${LINKS:-12000}          # share links made (through the API) for the reveal scenario; the storm gets half
+PER_LINK=${PER_LINK:-5}        # concurrent reveals per link in the storm
+LOCKS=${LOCKS:-50}             # simulated locks the accesses are spread over
+WRITE_DOC=${WRITE_DOC:-}       # set: rewrite the table between the bench:load markers in docs/BENCHMARKS.md
 
 tmp=$(mktemp -d)
 server=""
@@ -51,6 +57,7 @@ echo "go:      $(go version)"
 echo "tree:    $(git rev-parse --short HEAD 2>/dev/null || echo '(not a git checkout)')$(git status --porcelain 2>/dev/null | grep -q . && echo ' with uncommitted changes')"
 # Other people's builds and tests share these cores: show how busy they were.
 busy() { echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg); cpu pressure $(awk '/^some/ {print $2, $3}' /proc/pressure/cpu 2>/dev/null)"; }
+before_load=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "before:  $(busy)"
 
 echo "== build"
@@ -77,7 +84,10 @@ done
 curl -fsS -o /dev/null --max-time 1 "$public/healthz" || { echo "server did not start:"; cat "$tmp/serve.log"; exit 1; }
 sleep 1
 rss_idle=$(rss_kb "$server")
-timeout 300 "$tmp/gatehouse-load" -invite "$link" -scenarios "$SCENARIOS" \
+# The load tool reads the server's VmRSS from /proc every 50 ms (-pid) and
+# exits non-zero if a guarantee broke (a link revealed twice, a 5xx).
+timeout 900 "$tmp/gatehouse-load" -invite "$link" -scenarios "$SCENARIOS" -pid "$server" \
+	-links "$LINKS" -per-link "$PER_LINK" -locks "$LOCKS" \
 	-concurrency "$CONCURRENCY" -duration "$DURATION" | tee "$tmp/figures.jsonl"
 rss_after=$(rss_kb "$server")
 sleep 5
@@ -109,5 +119,30 @@ jq -r '.rss_kb' "$tmp/starts" | sort -n | awk '{v[NR] = $1} END {printf "VmRSS a
 echo "after the starts: $(busy)"
 
 echo "== figures"
-jq -r '[.scenario, .requests, .errors, .rps, .p50_ms, .p90_ms, .p99_ms, .baseline_rps, .ratio_to_baseline] | @tsv' \
-	"$tmp/figures.jsonl" | (echo -e "scenario\trequests\terrors\trps\tp50_ms\tp90_ms\tp99_ms\tbaseline_rps\tratio" && cat) | column -t
+jq -r '[.scenario, .requests, .errors, .status_5xx, .rps, (.reveal.reveals_per_s // "-"), .p50_ms, .p90_ms, .p99_ms,
+	.baseline_rps, .ratio_to_baseline, .rss_max_kb] | @tsv' "$tmp/figures.jsonl" |
+	(echo -e "scenario\trequests\terrors\t5xx\trps\treveals/s\tp50_ms\tp90_ms\tp99_ms\tbaseline_rps\tratio\trss_max_kB" && cat) | column -t
+jq -r 'select(.reveal) | "\(.scenario): \(.reveal.links) links, \(.reveal.reveals_per_link) reveals each; one winner: \(.reveal.links_one_winner), none: \(.reveal.links_no_winner), more than one: \(.reveal.links_many_winners); 410s: \(.reveal.gone_410)"' \
+	"$tmp/figures.jsonl"
+
+# The table in docs/BENCHMARKS.md, between its bench:load markers.
+if [[ -n $WRITE_DOC ]]; then
+	doc=docs/BENCHMARKS.md
+	{
+		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), \`$(git rev-parse --short HEAD 2>/dev/null || echo '?')\`$(git status --porcelain 2>/dev/null | grep -q . && echo ' with uncommitted changes'), $(nproc) cores, concurrency $CONCURRENCY, $DURATION per side, load average before: $before_load."
+		echo
+		echo "| scenario | requests | errors | 5xx | req/s | durable reveals/s | p50 ms | p99 ms | baseline req/s | ratio | max RSS kB |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r '"| \(.scenario) | \(.requests) | \(.errors) | \(.status_5xx) | \(.rps) | \(.reveal.reveals_per_s // "") | \(.p50_ms) | \(.p99_ms) | \(.baseline_rps) | \(.ratio_to_baseline) | \(.rss_max_kb) |"' "$tmp/figures.jsonl"
+		echo
+		jq -r 'select(.reveal) | "- \(.scenario): \(.reveal.links) links × \(.reveal.reveals_per_link): \(.reveal.links_one_winner) with exactly one winner, \(.reveal.links_many_winners) with more, \(.reveal.gone_410) answered 410."' "$tmp/figures.jsonl"
+		echo "- memory: VmRSS $rss_idle kB idle, $rss_after kB right after the load, peak (VmHWM) $hwm kB."
+	} >"$tmp/table.md"
+	awk -v table="$tmp/table.md" '
+		/<!-- bench:load -->/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
+		/<!-- \/bench:load -->/ { skip = 0 }
+		!skip' "$doc" >"$tmp/doc.md"
+	grep -q '<!-- bench:load -->' "$doc" || { echo "no <!-- bench:load --> marker in $doc" >&2; exit 1; }
+	cp "$tmp/doc.md" "$doc"
+	echo "rewrote the load table in $doc"
+fi

@@ -334,6 +334,27 @@ func TestSeededPlans(t *testing.T) {
 			t.Logf("timeline %s/%s: %s", tc.name, page, strings.Join(plan, " | "))
 		}
 	}
+	locks, err := a.d.TimelineLocks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := map[int64][]time.Time{}
+	for _, l := range locks {
+		for i := 30; i >= 0; i-- {
+			days[l.ID] = append(days[l.ID], a.to.Truncate(24*time.Hour).AddDate(0, 0, 1-i))
+		}
+	}
+	if plan, err := a.d.ExplainDailyCounts(ctx, days); err == nil {
+		t.Logf("30-day grid: %s", strings.Join(plan, " | "))
+	} else {
+		t.Error(err)
+	}
+	day := a.to.Truncate(24 * time.Hour)
+	if plan, err := a.d.ExplainDayMarks(ctx, a.lock, day, day.Add(24*time.Hour)); err == nil {
+		t.Logf("24-hour strip: %s", strings.Join(plan, " | "))
+	} else {
+		t.Error(err)
+	}
 	plans, err := a.d.ExplainHome(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -69,10 +69,11 @@ func (s *Server) sharePage(c echo.Context) error {
 	}
 	p := shareView(l, d, c.Param("token"))
 	if device := linkDevice(c.Request().UserAgent()); device != "link preview" && l.FirstOpenedAt.IsZero() {
-		if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID, device); err != nil {
+		// The receipt and its audit line are one write.
+		if err := s.db.MarkLinkOpened(c.Request().Context(), l.ID, device, db.AuditEntry{Action: db.AuditLinkOpened,
+			IP: c.RealIP(), Detail: "link of " + p.FirstName + ", on " + device}); err != nil {
 			return err
 		}
-		s.audit(c, db.Owner{}, db.AuditLinkOpened, "link of "+p.FirstName+", on "+device)
 	}
 	return render(c, http.StatusOK, views.Share(p))
 }

@@ -60,10 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.requests, "requests", 1_000_000, "at most this many measured requests per scenario and per baseline")
 	fs.DurationVar(&p.warmup, "warmup", 500*time.Millisecond, "unmeasured time per scenario and per baseline before measuring (capped by -requests too)")
 	fs.IntVar(&p.rounds, "rounds", 5, "split -duration into this many rounds, alternating between baseline and Gatehouse")
-	fs.IntVar(&opts.links, "links", 3000, "share links created for each reveal scenario (mixed gets half as many); each reveals once")
+	fs.IntVar(&opts.links, "links", 4000, "share links created (through the API) for the reveal scenario; reveal-storm gets half as many, mixed a quarter")
 	fs.IntVar(&opts.perLink, "per-link", 5, "reveal-storm: concurrent reveals sent to each link")
 	fs.IntVar(&opts.guestLinks, "guest-links", 300, "links whose guest page is fetched in turn")
-	fs.IntVar(&opts.locks, "locks", 4, "simulated locks to spread the accesses over")
+	fs.IntVar(&opts.locks, "locks", 20, "simulated locks to spread the accesses over (each access checks its PIN against every live code on its lock)")
 	fs.IntVar(&opts.fixtureConcurrency, "fixture-concurrency", 8, "concurrent API calls while creating fixtures")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +108,79 @@ func TestMeasureAgainstBaseline(t *testing.T) {
 	}
 	if r.rps() <= 0 {
 		t.Fatalf("rps = %v", r.rps())
+	}
+}
+
+// TestRevealTally: each link's answers are tallied, and a link that showed
+// its code twice, or never while every answer was the 410 page, is reported.
+func TestRevealTally(t *testing.T) {
+	r := newReveals("http://localhost:1", []string{"AAAAAAAAAAAAAAAAAAAAA1", "AAAAAAAAAAAAAAAAAAAAA2", "AAAAAAAAAAAAAAAAAAAAA3"}, 2)
+	won := []byte(`<p class="pin" data-testid="pin">123456</p>`)
+	gone := []byte(`<p data-testid="link-gone">gone</p>`)
+	answers := [][2]any{{200, won}, {410, gone}, {200, won}, {200, won}, {410, gone}, {410, gone}}
+	for _, a := range answers {
+		req, check, err := r.build("http://localhost:1")
+		if err != nil || req.Method != "POST" || !strings.HasPrefix(req.URL.Path, "/s/") {
+			t.Fatalf("build: %v %v", req, err)
+		}
+		if err := check(a[0].(int), a[1].([]byte)); err != nil {
+			t.Fatalf("check: %v", err)
+		}
+	}
+	if _, _, err := r.build("http://localhost:1"); err != errDone {
+		t.Errorf("build after the last link: got %v, want errDone", err)
+	}
+	check := r.check(0)
+	if err := check(200, []byte("no code here")); err == nil {
+		t.Error("a 200 without the code passed the check")
+	}
+	if err := check(500, nil); err == nil {
+		t.Error("a 500 passed the check")
+	}
+	f := figures{Seconds: 2, Statuses: map[string]int{"200": 3}, Status5xx: 1}
+	bad := r.finish(&f)
+	if f.Reveal == nil || f.Reveal.OneWinner != 1 || f.Reveal.ManyWinners != 1 || f.Reveal.NoWinner != 1 || f.Reveal.RevealsPerS != 2 {
+		t.Errorf("figures: %+v", f.Reveal)
+	}
+	if len(bad) != 3 {
+		t.Errorf("violations: got %q, want 3 (two winners, no winner, a 5xx)", bad)
+	}
+}
+
+// TestMeasureStopsWhenFixturesRunOut: a workload that has nothing more to
+// send ends its side's rounds early, without counting errors.
+func TestMeasureStopsWhenFixturesRunOut(t *testing.T) {
+	base, stop, err := startBaseline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	r := newReveals(base, []string{"AAAAAAAAAAAAAAAAAAAAA1", "AAAAAAAAAAAAAAAAAAAAA2"}, 3)
+	m := newMeter(phase{concurrency: 4, requests: 1000}, base, func(base string) (*http.Request, check, error) {
+		req, _, err := r.build(base)
+		return req, statusIs(http.StatusOK), err
+	})
+	start := time.Now()
+	measure(context.Background(), phase{duration: 5 * time.Second, rounds: 2}, m)
+	if m.requests != 6 || m.errors != 0 || m.statuses[200] != 6 {
+		t.Errorf("got %d requests, %d errors, statuses %v; want 6, 0, 6 × 200", m.requests, m.errors, m.statuses)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Errorf("measuring took %v: it did not stop when the links ran out", time.Since(start))
+	}
+}
+
+func TestSampleRSS(t *testing.T) {
+	s := sampleRSS(os.Getpid(), time.Millisecond)
+	time.Sleep(5 * time.Millisecond)
+	kb, err := s.stop()
+	if err != nil || kb <= 0 {
+		t.Errorf("own VmRSS: %d kB, %v", kb, err)
+	}
+	if kb, err := (*rssSampler)(nil).stop(); kb != 0 || err != nil {
+		t.Errorf("no sampler: %d %v", kb, err)
+	}
+	if _, err := sampleRSS(1<<30, time.Millisecond).stop(); err == nil {
+		t.Error("a process that does not exist: no error")
 	}
 }

@@ -134,11 +134,10 @@ func guestPage(ctx context.Context, t *target) (workload, error) {
 // the 410 page. Every link is checked: never two winners, no 5xx.
 func revealScenario(storm bool) scenario {
 	return func(ctx context.Context, t *target) (workload, error) {
-		perLink := 1
-		if storm {
-			perLink = t.opts.perLink
+		perLink, links := 1, t.opts.links
+		if storm { // each link takes perLink requests, but one commit: half as many links last as long
+			perLink, links = t.opts.perLink, max(t.opts.links/2, 1)
 		}
-		links := t.opts.links
 		tokens, err := t.newLinks(ctx, links, t.opts.fixtureConcurrency, t.opts.locks)
 		if err != nil {
 			return workload{}, err
@@ -295,7 +294,7 @@ func mixed(ctx context.Context, t *target) (workload, error) {
 	if err != nil {
 		return workload{}, err
 	}
-	tokens, err := t.newLinks(ctx, t.opts.links/2, t.opts.fixtureConcurrency, t.opts.locks)
+	tokens, err := t.newLinks(ctx, max(t.opts.links/4, 1), t.opts.fixtureConcurrency, t.opts.locks)
 	if err != nil {
 		return workload{}, err
 	}

@@ -3,11 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -322,5 +330,130 @@ func seamLock(t *testing.T, s *procServer, device string) int64 {
 		}
 	}
 	t.Fatalf("Seam device %s not discovered within 15 s", device)
+	return 0
+}
+
+// TestIdleConnectionFlood opens 5,000 TCP connections to the binary that send
+// nothing. The server must keep answering normal requests meanwhile, stay
+// small, and drop the silent connections once its header timeout (5 s) has
+// passed, so they cannot be held forever.
+func TestIdleConnectionFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and opens 5,000 connections; skipped with -short")
+	}
+	const conns = 5000
+	// Both ends live on this machine: the test holds one descriptor per
+	// connection, the server another. The server inherits this limit.
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if need := uint64(conns + 1000); lim.Cur < need {
+		lim.Cur = min(lim.Max, 2*need)
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < need {
+			t.Skipf("open files limit %d (hard %d): cannot hold %d connections: %v", lim.Cur, lim.Max, conns, err)
+		}
+	}
+	s := newProcServer(t, buildBinary(t))
+	s.invite()
+	s.start()
+	pid := s.cmd.Process.Pid
+	rssIdle := procKB(t, pid, "VmRSS:")
+
+	start := time.Now()
+	open := make([]net.Conn, conns)
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for w := range 50 {
+		wg.Go(func() {
+			for i := w; i < conns; i += 50 {
+				c, err := net.DialTimeout("tcp4", s.addr, 5*time.Second)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				open[i] = c
+			}
+		})
+	}
+	wg.Wait()
+	t.Cleanup(func() {
+		for _, c := range open {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d connections could not be opened", n, conns)
+	}
+	opened := time.Since(start)
+
+	// While they are all open, people are served, promptly.
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, path := range []string{"/healthz", "/signin"} {
+		t0 := time.Now()
+		res, err := client.Get(s.base + path)
+		if err != nil {
+			t.Fatalf("GET %s with %d idle connections open: %v", path, conns, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || time.Since(t0) > 2*time.Second {
+			t.Errorf("GET %s with %d idle connections open: %d after %v, want 200 within 2 s", path, conns, res.StatusCode, time.Since(t0))
+		}
+	}
+	rssFlood := procKB(t, pid, "VmRSS:")
+	if rssFlood > 100<<10 {
+		t.Errorf("server memory with %d idle connections: %d kB, want under 100 MB", conns, rssFlood)
+	}
+
+	// The silent connections are dropped after the header timeout.
+	var dropped atomic.Int32
+	for w := range 50 {
+		wg.Go(func() {
+			for i := w; i < conns; i += 50 {
+				open[i].SetReadDeadline(time.Now().Add(15 * time.Second))
+				if _, err := open[i].Read(make([]byte, 1)); errors.Is(err, io.EOF) || isReset(err) {
+					dropped.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := dropped.Load(); n != conns {
+		t.Errorf("the server dropped %d of %d silent connections within 15 s, want all", n, conns)
+	}
+	for _, c := range open {
+		c.Close()
+	}
+	if res, err := client.Get(s.base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("healthz after the flood: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	t.Logf("%d connections opened in %v; server VmRSS %d kB idle, %d kB with them open, peak %d kB; all dropped after %v",
+		conns, opened.Round(time.Millisecond), rssIdle, rssFlood, procKB(t, pid, "VmHWM:"), time.Since(start).Round(100*time.Millisecond))
+}
+
+func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+
+// procKB reads a "kB" line of /proc/PID/status, such as VmRSS: or VmHWM:.
+func procKB(t *testing.T, pid int, key string) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", key, pid)
 	return 0
 }
