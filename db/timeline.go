@@ -267,11 +267,16 @@ func (f TimelineFilter) armSQL(cols string, d driver, before *EventKey, asOf int
 		w, args = append(w, "+id <= ?"), append(args, asOf)
 	}
 	q := "SELECT " + cols + " FROM events"
-	if d == byLockKind {
+	switch d {
+	case byLockKind:
 		// With dates, SQLite's estimates (no ANALYZE) favour the lock's range of
 		// every kind over the lock-and-kind range; the latter never reads a row
 		// it throws away.
 		q += " INDEXED BY events_lock_kind_time"
+	case byLockAnomaly:
+		// Likewise the lock's range of every event was chosen over its anomalies
+		// (measured at 10M events: 15-37 ms a page against 0.03 ms).
+		q += " INDEXED BY events_anomaly_lock_time"
 	}
 	if len(w) > 0 {
 		q += " WHERE " + strings.Join(w, " AND ")
