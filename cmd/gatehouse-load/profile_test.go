@@ -185,8 +185,15 @@ func BenchmarkGuest(b *testing.B) {
 // the read pool (4 connections) uncontended.
 var parallel = flag.Int("parallel", 1, "goroutines per GOMAXPROCS in RunParallel")
 
+// -accesses first gives that many accesses (scheduled, a month ahead, on 50
+// simulated locks), to see how the pages scale with what an owner has.
+var serverAccesses = flag.Int("accesses", 0, "BenchmarkServer: accesses to give before measuring")
+
 func BenchmarkServer(b *testing.B) {
-	srv, _, _, public, cookie := setup(b)
+	srv, store, _, public, cookie := setup(b)
+	if *serverAccesses > 0 {
+		links(b, srv, store, public, *serverAccesses, 50)
+	}
 	hello := echo.New()
 	hello.Any("/*", func(c echo.Context) error { return c.String(http.StatusOK, "Hello, World!") })
 
@@ -200,6 +207,7 @@ func BenchmarkServer(b *testing.B) {
 		{"healthz", srv, "/healthz", false},
 		{"signin-page", srv, "/signin", false},
 		{"home", srv, "/", true},
+		{"timeline", srv, "/timeline", true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
