@@ -121,7 +121,7 @@ jq -r '.rss_kb' "$tmp/starts" | sort -n | awk '{v[NR] = $1} END {printf "VmRSS a
 echo "after the starts: $(busy)"
 
 echo "== figures"
-jq -r '[.scenario, .requests, .errors, .status_5xx, .rps, (.reveal.reveals_per_s // "-"), .p50_ms, .p90_ms, .p99_ms,
+jq -r '[.scenario, .requests, .errors, .status_5xx, .rps, (.reveal.reveals_per_s // 0 | if . == 0 then "-" else . end), .p50_ms, .p90_ms, .p99_ms,
 	.baseline_rps, .ratio_to_baseline, .rss_max_kb] | @tsv' "$tmp/figures.jsonl" |
 	(echo -e "scenario\trequests\terrors\t5xx\trps\treveals/s\tp50_ms\tp90_ms\tp99_ms\tbaseline_rps\tratio\trss_max_kB" && cat) | column -t
 jq -r 'select(.reveal) | "\(.scenario): \(.reveal.links) links, \(.reveal.reveals_per_link) reveals each; one winner: \(.reveal.links_one_winner), none: \(.reveal.links_no_winner), more than one: \(.reveal.links_many_winners); 410s: \(.reveal.gone_410)"' \
@@ -135,7 +135,7 @@ if [[ -n $WRITE_DOC ]]; then
 		echo
 		echo "| scenario | fixture accesses so far | s | requests | errors | 5xx | req/s | durable reveals/s | p50 ms | p99 ms | baseline req/s | ratio | max RSS kB |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-		jq -r '"| \(.scenario) | \(.fixture_accesses // 0) | \(.seconds) | \(.requests) | \(.errors) | \(.status_5xx) | \(.rps) | \(.reveal.reveals_per_s // "") | \(.p50_ms) | \(.p99_ms) | \(.baseline_rps) | \(.ratio_to_baseline) | \(.rss_max_kb) |"' "$tmp/figures.jsonl"
+		jq -r '"| \(.scenario) | \(.fixture_accesses // 0) | \(.seconds) | \(.requests) | \(.errors) | \(.status_5xx) | \(.rps) | \(.reveal.reveals_per_s // 0 | if . == 0 then "" else . end) | \(.p50_ms) | \(.p99_ms) | \(.baseline_rps) | \(.ratio_to_baseline) | \(.rss_max_kb) |"' "$tmp/figures.jsonl"
 		echo
 		jq -r 'select(.reveal) | "- \(.scenario): \(.reveal.links) links × \(.reveal.reveals_per_link): \(.reveal.links_one_winner) with exactly one winner, \(.reveal.links_many_winners) with more, \(.reveal.gone_410) answered 410."' "$tmp/figures.jsonl"
 		echo "- memory: VmRSS $rss_idle kB idle, $rss_after kB right after the load, peak (VmHWM) $hwm kB."

@@ -9,6 +9,14 @@
 //
 //	gatehouse invite --db gatehouse.db --public-url http://localhost:8080
 //	gatehouse-load -invite http://localhost:8080/enroll/TOKEN -concurrency 50 -duration 5s
+//	gatehouse-load -invite ... -pid $(pidof gatehouse) -scenarios reveal,reveal-storm -links 20000
+//
+// Scenarios that need data make it through the HTTP surface first: the owner
+// confirms the passkey again, creates a read-write API token in Settings, adds
+// simulated locks, and gives access through POST /api/v1/accesses (fixtures.go).
+// With -pid it also reports the server's resident memory per scenario. A broken
+// guarantee (a link revealed twice, a 5xx in a reveal scenario) is printed with
+// the figures and makes it exit non-zero.
 //
 // With -wait-healthz it instead starts the command after "--", polls the URL
 // and reports the time from just before fork/exec to the first 200:
