@@ -1,8 +1,11 @@
 package db
 
 import (
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // A small read cache for the hottest reads (the signed-in session, whether any
@@ -25,31 +28,61 @@ type cacheEntry struct {
 type readCache struct {
 	mu sync.Mutex
 	m  map[string]cacheEntry
+	// flight makes concurrent misses of one key at one generation share a
+	// single read: after a commit, fifty requests for the home page must not
+	// all run its queries at once (they did, and p90 went to two seconds).
+	flight singleflight.Group
 }
 
 const readCacheMax = 4096 // entries; beyond it the cache is simply cleared
 
 // Cached returns the value cached under key if it was read at the current
 // generation less than ttl ago; otherwise it calls read and caches its result.
-// Errors are not cached.
+// Concurrent callers that miss at the same generation wait for one read; a
+// caller at a newer generation (its own write committed since) never takes a
+// value read before it. Errors are not cached.
 func Cached[T any](d *DB, key string, ttl time.Duration, read func() (T, error)) (T, error) {
 	gen := d.gen.Load()
 	now := time.Now()
-	d.cache.mu.Lock()
-	e, ok := d.cache.m[key]
-	d.cache.mu.Unlock()
-	if ok && e.gen == gen && now.Before(e.expires) {
-		return e.value.(T), nil
+	if v, ok := d.cache.get(key, gen, now); ok {
+		return v.(T), nil
 	}
-	v, err := read()
+	got, err, _ := d.cache.flight.Do(key+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
+		// Again, now that this is the one read: a flight that ended just
+		// before this one began may have cached it.
+		if v, ok := d.cache.get(key, gen, now); ok {
+			return v, nil
+		}
+		v, err := read()
+		if err != nil {
+			return nil, err
+		}
+		d.cache.put(key, cacheEntry{gen: gen, expires: now.Add(ttl), value: v})
+		return v, nil
+	})
 	if err != nil {
-		return v, err
+		var zero T
+		return zero, err
 	}
-	d.cache.mu.Lock()
-	if d.cache.m == nil || len(d.cache.m) >= readCacheMax {
-		d.cache.m = make(map[string]cacheEntry)
-	}
-	d.cache.m[key] = cacheEntry{gen: gen, expires: now.Add(ttl), value: v}
-	d.cache.mu.Unlock()
+	v, _ := got.(T) // a nil interface value comes back as nil
 	return v, nil
+}
+
+func (c *readCache) get(key string, gen uint64, now time.Time) (any, bool) {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && e.gen == gen && now.Before(e.expires) {
+		return e.value, true
+	}
+	return nil, false
+}
+
+func (c *readCache) put(key string, e cacheEntry) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= readCacheMax {
+		c.m = make(map[string]cacheEntry)
+	}
+	c.m[key] = e
+	c.mu.Unlock()
 }

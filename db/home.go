@@ -117,9 +117,11 @@ func prefixed(alias, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// homeCodesQ reads access_codes_lock (lock_id, status) once per lock and live
-// status: codes on a lock, on their way to or off it, failed, or scheduled.
-// Removed codes, most of the table once it has some history, are never read.
+// homeCodesQ reads access_codes_lock (lock_id, status, start) once per lock and
+// live status, up to the horizon: codes on a lock, on their way to or off it,
+// failed, or scheduled. Removed codes, most of the table once it has some
+// history, and codes booked further ahead are never read. The start is written
+// as the index's expression, COALESCE(starts_at, 0), so SQLite can use it.
 var homeCodesQ = "SELECT " + prefixed("c", codeCols) + `, a.id, a.guest_id, g.name,
 	s.id, s.passphrase_hash IS NOT NULL, s.failed_attempts, s.locked_at, s.created_at, s.expires_at,
 	s.first_opened_at, s.opened_device, s.revealed_at, s.revoked_at
@@ -130,7 +132,7 @@ var homeCodesQ = "SELECT " + prefixed("c", codeCols) + `, a.id, a.guest_id, g.na
 		ORDER BY x.revealed_at IS NULL, x.id DESC LIMIT 1)
 	WHERE c.lock_id IN (SELECT id FROM locks WHERE removed_at IS NULL)
 		AND c.status IN ('scheduled', 'setting', 'on_lock', 'removing', 'failed')
-		AND a.revoked_at IS NULL AND (c.starts_at IS NULL OR c.starts_at < ?)
+		AND a.revoked_at IS NULL AND COALESCE(c.starts_at, 0) < ?
 	ORDER BY COALESCE(c.starts_at, 0), a.id, c.lock_id`
 
 // HomeCodes lists the codes of accesses not revoked, not yet removed from their
