@@ -1,0 +1,181 @@
+package db_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+)
+
+// restoreFixture is a live database with a sealed API key and its backup.
+func restoreFixture(t *testing.T) (dir, path, backup string, key []byte) {
+	t.Helper()
+	ctx := context.Background()
+	dir = t.TempDir()
+	path, backup = filepath.Join(dir, "g.db"), filepath.Join(dir, "backup.db")
+	key = make([]byte, db.KeySize)
+	rand.Read(key)
+	d, err := db.Open(ctx, path, db.WithKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.CreateConnection(ctx, "seam", "In the backup", "https://connect.example", "seam_key_1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateConnection(ctx, "seam", "After the backup", "https://connect.example", "seam_key_2"); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path, backup, key
+}
+
+func connectionNames(t *testing.T, path string, key []byte) []string {
+	t.Helper()
+	d, err := db.Open(context.Background(), path, db.WithKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	cs, err := d.Connections(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+		if _, err := d.ConnectionSecret(context.Background(), c.ID); err != nil {
+			t.Errorf("connection %q: secret does not open after restore: %v", c.Name, err)
+		}
+	}
+	return names
+}
+
+func TestRestore(t *testing.T) {
+	ctx := context.Background()
+	_, path, backup, key := restoreFixture(t)
+	now := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	aside, err := db.Restore(ctx, path, backup, key, now)
+	if err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if want := path + ".before-restore-20260301T093000Z"; aside != want {
+		t.Errorf("old database kept as %q, want %q", aside, want)
+	}
+	if got := connectionNames(t, path, key); len(got) != 1 || got[0] != "In the backup" {
+		t.Errorf("after restore: connections %q, want [In the backup]", got)
+	}
+	if got := connectionNames(t, aside, key); len(got) != 2 {
+		t.Errorf("the old database kept aside: connections %q, want both", got)
+	}
+	if _, err := os.Stat(backup); err != nil {
+		t.Errorf("the backup file is gone after restore: %v", err)
+	}
+	if _, err := db.Restore(ctx, path, backup, key, now); err == nil {
+		t.Error("a second restore in the same second: got nil, want an error (the aside name is taken)")
+	}
+}
+
+func TestRestoreRefuses(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	t.Run("in use", func(t *testing.T) {
+		_, path, backup, key := restoreFixture(t)
+		d, err := db.Open(ctx, path, db.WithKey(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		if _, err := db.Restore(ctx, path, backup, key, now); !errors.Is(err, db.ErrInUse) {
+			t.Fatalf("restore while open: got %v, want ErrInUse", err)
+		}
+		if err := d.Ping(ctx); err != nil {
+			t.Errorf("the open database after a refused restore: %v", err)
+		}
+		assertOnlyFiles(t, filepath.Dir(path), "g.db", "g.db-wal", "g.db-shm", "backup.db")
+	})
+	t.Run("wrong key", func(t *testing.T) {
+		dir, path, backup, _ := restoreFixture(t)
+		other := make([]byte, db.KeySize)
+		rand.Read(other)
+		_, err := db.Restore(ctx, path, backup, other, now)
+		if err == nil {
+			t.Error("restore with another key: got nil, want an error")
+		}
+		t.Logf("another key: %v", err)
+		if _, err := db.Restore(ctx, path, backup, nil, now); err == nil {
+			t.Error("restore without a key: got nil, want an error")
+		}
+		assertOnlyFiles(t, dir, "g.db", "backup.db")
+	})
+	t.Run("corrupt", func(t *testing.T) {
+		dir, path, backup, key := restoreFixture(t)
+		b, err := os.ReadFile(backup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 4096 * 2; i < len(b) && i < 4096*4; i++ {
+			b[i] = 0x5a
+		}
+		if err := os.WriteFile(backup, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.Restore(ctx, path, backup, key, now)
+		if err == nil {
+			t.Error("restore of a damaged backup: got nil, want an error")
+		}
+		t.Logf("damaged backup: %v", err)
+		assertOnlyFiles(t, dir, "g.db", "backup.db")
+	})
+	t.Run("newer schema", func(t *testing.T) {
+		dir, path, backup, key := restoreFixture(t)
+		raw := rawOpen(t, backup)
+		if _, err := raw.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)"); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		var tooNew *db.ErrSchemaTooNew
+		if _, err := db.Restore(ctx, path, backup, key, now); !errors.As(err, &tooNew) {
+			t.Errorf("restore of a newer backup: got %v, want ErrSchemaTooNew", err)
+		}
+		assertOnlyFiles(t, dir, "g.db", "backup.db")
+	})
+	t.Run("itself", func(t *testing.T) {
+		_, path, _, key := restoreFixture(t)
+		if _, err := db.Restore(ctx, path, path, key, now); err == nil {
+			t.Error("restore of the database onto itself: got nil, want an error")
+		}
+	})
+}
+
+// assertOnlyFiles fails unless dir holds exactly these names (order free):
+// a refused restore leaves nothing behind and moves nothing.
+func assertOnlyFiles(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !want[e.Name()] {
+			t.Errorf("unexpected file %s after a refused restore", e.Name())
+		}
+		delete(want, e.Name())
+	}
+	for n := range want {
+		if n == "g.db" || n == "backup.db" {
+			t.Errorf("%s is gone after a refused restore", n)
+		}
+	}
+}
