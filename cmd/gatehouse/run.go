@@ -17,6 +17,7 @@ Usage:
   gatehouse serve   [flags]          run the web dashboard (the default)
   gatehouse invite  --name NAME      print a one-time enrollment link for a new owner
   gatehouse backup  FILE             write a verified snapshot of the live database to FILE
+  gatehouse restore BACKUP           check BACKUP and put it in place of the stopped server's database
   gatehouse seed-demo --db PATH --events N
                                      fill a new database with demo locks, guests, codes and N events
   gatehouse healthcheck              exit 0 when the local server answers /healthz (for containers)
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = invite(ctx, args, stdout, stderr)
 	case "backup":
 		err = backup(ctx, args, stdout, stderr)
+	case "restore":
+		err = restore(ctx, args, stdout, stderr)
 	case "seed-demo":
 		err = seedDemo(ctx, args, stdout, stderr)
 	case "healthcheck":

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/db"
+)
+
+// drillWrite is one write a client saw acknowledged: an access created (201)
+// or a link revealed (200 with the code).
+type drillWrite struct {
+	access     procAccess
+	reveal     bool // the write is the reveal of access's link
+	sent, done time.Time
+}
+
+type drillLedger struct {
+	mu     sync.Mutex
+	writes []drillWrite
+}
+
+func (l *drillLedger) add(w drillWrite) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes = append(l.writes, w)
+}
+
+func (l *drillLedger) snapshot() []drillWrite {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]drillWrite(nil), l.writes...)
+}
+
+func (l *drillLedger) count(pred func(drillWrite) bool) int {
+	n := 0
+	for _, w := range l.snapshot() {
+		if pred(w) {
+			n++
+		}
+	}
+	return n
+}
+
+// pollUntil polls an observable condition until it holds, for at most d.
+func pollUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// gatehouse runs a maintenance command of the binary as an operator would.
+func gatehouse(bin string, args ...string) (string, error) {
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// TestRestoreDrill follows the restore drill in the README against the real
+// binary: a backup taken while several clients write, a refused restore while
+// the server runs, the key file put back, the backup checked, the server
+// stopped, the backup restored, the server started. It checks the restored
+// database passes integrity_check, /healthz answers 200, every write
+// acknowledged before the backup started is there (and readable through the
+// API with a token made before the backup), and writes made after the backup
+// are not (the database really was replaced).
+func TestRestoreDrill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restore drill: builds and runs the binary (~10 s); skipped with -short")
+	}
+	const clients = 8
+	start := time.Now()
+	bin := buildBinary(t)
+	s := newProcServer(t, bin, "--log-level", "warn", "--sim-delay", "100ms", "--reconcile-every", "1s")
+	s.invite() // creates the database and its key file
+	s.start()
+	owner := newProcOwner(t, s)
+	var lockIDs []int64
+	for range 3 {
+		lockIDs = append(lockIDs, owner.addSimLock())
+	}
+	t.Logf("set up in %v (build included)", time.Since(start).Round(time.Millisecond))
+	keyFile := strings.TrimSuffix(s.db, ".db") + ".key"
+	vault := t.TempDir() // where the operator keeps backups and, apart, the key
+	backupFile := filepath.Join(vault, "gatehouse-backup.db")
+	savedKey := filepath.Join(vault, "gatehouse.key")
+
+	// Several booking systems give access and guests reveal their links, all
+	// the time, counting only acknowledged writes.
+	led := &drillLedger{}
+	ctx, stopClients := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			guest := &http.Client{Timeout: 5 * time.Second}
+			for i := 0; ctx.Err() == nil; i++ {
+				sent := time.Now()
+				a, ok := owner.giveAccess(fmt.Sprintf("Drill %d-%d", c, i), lockIDs[(c+i)%len(lockIDs)], sent)
+				if !ok {
+					continue
+				}
+				led.add(drillWrite{access: a, sent: sent, done: time.Now()})
+				if i%2 == 0 {
+					sent := time.Now()
+					if status, pin := reveal(guest, s.base, a.Token); status == http.StatusOK && pin != "" {
+						led.add(drillWrite{access: a, reveal: true, sent: sent, done: time.Now()})
+					}
+				}
+			}
+		})
+	}
+	t.Cleanup(func() { stopClients(); wg.Wait() })
+	all := func(drillWrite) bool { return true }
+	pollUntil(t, 20*time.Second, "40 acknowledged writes before the backup", func() bool { return led.count(all) >= 40 })
+
+	t.Logf("load running after %v", time.Since(start).Round(time.Millisecond))
+
+	// 1. Back up while the server runs and takes writes; save the key apart.
+	backupStart := time.Now()
+	out, err := gatehouse(bin, "backup", "--db", s.db, backupFile)
+	backupEnd := time.Now()
+	if err != nil || !strings.Contains(out, "integrity_check ok") {
+		t.Fatalf("gatehouse backup under load: %v\n%s", err, out)
+	}
+	copyFile(t, keyFile, savedKey)
+	during := led.count(func(w drillWrite) bool { return w.sent.Before(backupEnd) && w.done.After(backupStart) })
+	if during == 0 {
+		t.Fatalf("no write was in flight while the backup ran (%v): the drill did not back up under load", backupEnd.Sub(backupStart))
+	}
+	after := func(w drillWrite) bool { return !w.reveal && w.sent.After(backupEnd) }
+	pollUntil(t, 20*time.Second, "accesses created after the backup", func() bool { return led.count(after) >= clients })
+
+	// 2. Restore refuses while the server has the database open.
+	if out, err := gatehouse(bin, "restore", "--db", s.db, backupFile); err == nil || !strings.Contains(out, "in use") {
+		t.Fatalf("restore while serving: got %v %q, want a refusal saying the database is in use", err, out)
+	}
+	if m, _ := filepath.Glob(s.db + ".before-restore-*"); len(m) != 0 {
+		t.Fatalf("a refused restore moved the database: %v", m)
+	}
+
+	// 3. Stop the server (the clients stop too: they had nothing to talk to).
+	stopClients()
+	wg.Wait()
+	s.stop()
+	writes := led.snapshot()
+
+	// 4. The key file is lost with the machine: restore refuses without it,
+	// and the key saved apart is put back.
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := gatehouse(bin, "restore", "--db", s.db, "--check", backupFile); err == nil || !strings.Contains(out, "key file") {
+		t.Fatalf("check without the key file: got %v %q, want a refusal naming the key file", err, out)
+	}
+	copyFile(t, savedKey, keyFile)
+
+	// 5. Check the backup, with Gatehouse and with sqlite3 when it is installed.
+	if out, err := gatehouse(bin, "restore", "--db", s.db, "--check", backupFile); err != nil || !strings.Contains(out, "integrity_check ok") {
+		t.Fatalf("restore --check: %v\n%s", err, out)
+	}
+	if sqlite3, err := exec.LookPath("sqlite3"); err == nil {
+		out, err := exec.Command(sqlite3, backupFile, "PRAGMA integrity_check").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "ok" {
+			t.Fatalf("sqlite3 %s 'PRAGMA integrity_check': %v %q, want ok", backupFile, err, out)
+		}
+	}
+
+	// 6. Restore: the old database is kept aside.
+	out, err = gatehouse(bin, "restore", "--db", s.db, backupFile)
+	if err != nil || !strings.Contains(out, "restored") {
+		t.Fatalf("gatehouse restore: %v\n%s", err, out)
+	}
+	aside, _ := filepath.Glob(s.db + ".before-restore-*")
+	if len(aside) != 1 || !strings.Contains(out, aside[0]) {
+		t.Fatalf("the old database: got %v, want one before-restore file named in %q", aside, out)
+	}
+
+	t.Logf("restored after %v", time.Since(start).Round(time.Millisecond))
+
+	// 7. Start (start waits for /healthz 200), then check like an operator.
+	s.start()
+	res, err := s.client.Get(s.base + "/healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz after restore: %v %v", res, err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if out, err := gatehouse(bin, "healthcheck", "--addr", s.addr); err != nil || strings.TrimSpace(out) != "ok" {
+		t.Errorf("gatehouse healthcheck after restore: %v %q", err, out)
+	}
+	check := s.openDB()
+	if got := integrityCheck(t, check); got != "ok" {
+		t.Fatalf("restored database: integrity_check %q, want ok", got)
+	}
+
+	// Every write acknowledged before the backup started is there; accesses
+	// created after the backup ended are not.
+	var before, gone, revealed int
+	for _, w := range writes {
+		switch {
+		case w.done.Before(backupStart) && w.reveal:
+			revealed++
+			var at sql.NullInt64
+			err := check.QueryRow("SELECT revealed_at FROM share_links WHERE token_hash = ?", db.HashToken(w.access.Token)).Scan(&at)
+			if err != nil || !at.Valid {
+				t.Errorf("access %d: its reveal was acknowledged before the backup, and is not in the restored database (%v)", w.access.ID, err)
+			}
+			if status, pin := reveal(&http.Client{Timeout: 5 * time.Second}, s.base, w.access.Token); pin != "" {
+				t.Errorf("access %d: a link revealed before the backup shows its code again after the restore (%d)", w.access.ID, status)
+			}
+		case w.done.Before(backupStart):
+			before++
+			var n int
+			check.QueryRow("SELECT COUNT(*) FROM accesses WHERE id = ?", w.access.ID).Scan(&n)
+			if n != 1 {
+				t.Errorf("access %d was acknowledged before the backup, and is not in the restored database", w.access.ID)
+			}
+			for _, code := range w.access.Codes {
+				status, _, err := owner.apiCall(http.MethodGet, fmt.Sprintf("/api/v1/codes/%d", code), nil)
+				if err != nil || status != http.StatusOK {
+					t.Errorf("GET /api/v1/codes/%d after restore: %d %v, want 200", code, status, err)
+				}
+			}
+		case after(w):
+			gone++
+			var n int
+			check.QueryRow("SELECT COUNT(*) FROM accesses WHERE id = ?", w.access.ID).Scan(&n)
+			if n != 0 {
+				t.Errorf("access %d was created after the backup, yet is in the restored database", w.access.ID)
+			}
+		}
+	}
+	if before == 0 || revealed == 0 || gone == 0 {
+		t.Fatalf("too little to check: %d accesses and %d reveals before the backup, %d accesses after", before, revealed, gone)
+	}
+	t.Logf("backup took %v with %d writes in flight; checked %d accesses and %d reveals from before it, %d accesses from after it",
+		backupEnd.Sub(backupStart).Round(time.Millisecond), during, before, revealed, gone)
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
