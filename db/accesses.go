@@ -38,15 +38,23 @@ func scanAccess(row interface{ Scan(...any) error }) (Access, error) {
 
 // NewAccess is what "Give access" asks for.
 type NewAccess struct {
-	GuestID   int64
+	GuestID   int64  // 0: a new guest, GuestName and GuestNote, stored in the same transaction
 	GuestName string // the codes' label
+	GuestNote string // for a new guest only
 	LockIDs   []int64
 	PIN       string
+	// PINFor, when set, decides the PIN inside the write: it gets the PINs of
+	// every live code on the access's locks and returns the PIN to store (a
+	// typed one it accepts, or a generated one), or an error that aborts the
+	// write and is returned as is. Without it, PIN is stored unless it clashes
+	// (PINConflictError).
+	PINFor    func(taken []string) (string, error)
 	StartsAt  time.Time // both zero: permanent
 	EndsAt    time.Time
 	TimeZone  string
 	CreatedBy int64
 	Link      LinkOptions
+	Audit     []AuditEntry // written in the same transaction
 }
 
 // LinkOptions shape a new share link.
@@ -65,7 +73,9 @@ func (e *PINConflictError) Error() string {
 func (e *PINConflictError) Is(target error) bool { return target == ErrPINConflict }
 
 // CreateAccess stores an access, its code on every lock and its first share link
-// in one transaction, and returns the link's token (not stored).
+// in one transaction (with its new guest and its audit lines, if any), and
+// returns the link's token (not stored). The PIN is checked against the locks'
+// live codes inside that transaction, once.
 func (d *DB) CreateAccess(ctx context.Context, n NewAccess) (Access, string, error) {
 	var a Access
 	var token string
@@ -81,20 +91,44 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access,
 	if len(n.LockIDs) == 0 {
 		return Access{}, "", errors.New("db: an access needs at least one lock")
 	}
-	sealed, err := d.seal(n.PIN, "pin")
-	if err != nil {
-		return Access{}, "", err
-	}
 	now := d.now()
+	var taken []string
 	for _, lockID := range n.LockIDs {
 		pins, err := d.livePINs(ctx, tx, lockID)
 		if err != nil {
 			return Access{}, "", err
 		}
+		if n.PINFor != nil {
+			taken = append(taken, pins...)
+			continue
+		}
 		for _, p := range pins {
 			if PINsConflict(p, n.PIN) {
 				return Access{}, "", &PINConflictError{LockID: lockID}
 			}
+		}
+	}
+	if n.PINFor != nil {
+		pin, err := n.PINFor(taken)
+		if err != nil {
+			return Access{}, "", err
+		}
+		// Whatever PINFor decided, no clash ever reaches a lock.
+		for _, p := range taken {
+			if PINsConflict(p, pin) {
+				return Access{}, "", ErrPINConflict
+			}
+		}
+		n.PIN = pin
+	}
+	sealed, err := d.seal(n.PIN, "pin")
+	if err != nil {
+		return Access{}, "", err
+	}
+	if n.GuestID == 0 {
+		if err := tx.QueryRowContext(ctx, "INSERT INTO guests (name, note, created_at) VALUES (?, ?, ?) RETURNING id",
+			n.GuestName, n.GuestNote, unix(now)).Scan(&n.GuestID); err != nil {
+			return Access{}, "", fmt.Errorf("db: create guest: %w", err)
 		}
 	}
 	a, err := scanAccess(tx.QueryRowContext(ctx, `INSERT INTO accesses (guest_id, starts_at, ends_at, time_zone, created_by, created_at)
@@ -116,7 +150,15 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access,
 		}
 	}
 	token, _, err := d.insertLink(ctx, tx, a, n.Link)
-	return a, token, err
+	if err != nil {
+		return Access{}, "", err
+	}
+	for _, e := range n.Audit {
+		if err := d.audit(ctx, tx, e); err != nil {
+			return Access{}, "", err
+		}
+	}
+	return a, token, nil
 }
 
 // Access returns one access.

@@ -326,3 +326,69 @@ func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (Shar
 type scanner func(dest ...any) error
 
 func (f scanner) Scan(dest ...any) error { return f(dest...) }
+
+// HandoffTTL is how long a share link made in the dashboard waits for the GET
+// that shows it to its owner.
+const HandoffTTL = 5 * time.Minute
+
+// Handoff kinds: what the page that shows the link says was done.
+const (
+	HandoffCreated = "created" // access given
+	HandoffLink    = "link"    // new link
+	HandoffRotated = "rotated" // new code and link
+)
+
+// handoffPurpose binds a sealed token to one session and one access, so a row
+// moved to another session or access does not unseal.
+func handoffPurpose(sessionID, accessID int64) string {
+	return fmt.Sprintf("handoff:%d:%d", sessionID, accessID)
+}
+
+// HoldLink keeps a new link's token, sealed, for the session that made it to
+// read once (TakeLink) after a redirect. A newer hold for the same session and
+// access replaces the older one: that link was killed anyway.
+func (d *DB) HoldLink(ctx context.Context, sessionID, accessID int64, kind, token string) error {
+	sealed, err := d.seal(token, handoffPurpose(sessionID, accessID))
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		// Swept here rather than by a job: this is the only writer.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM link_handoffs WHERE expires_at <= ?", unix(now)); err != nil {
+			return fmt.Errorf("db: sweep link handoffs: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO link_handoffs (session_id, access_id, kind, token_sealed, expires_at)
+			VALUES (?, ?, ?, ?, ?)`, sessionID, accessID, kind, sealed, unix(now.Add(HandoffTTL)))
+		if err != nil {
+			return fmt.Errorf("db: hold link: %w", err)
+		}
+		return nil
+	})
+}
+
+// TakeLink consumes what HoldLink kept for this session and access: the first
+// call gets the token and its kind, every later one (and any other session)
+// ErrNotFound, as does a hold older than HandoffTTL.
+func (d *DB) TakeLink(ctx context.Context, sessionID, accessID int64) (kind, token string, err error) {
+	var sealed []byte
+	var expires int64
+	err = d.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `DELETE FROM link_handoffs WHERE session_id = ? AND access_id = ?
+			RETURNING kind, token_sealed, expires_at`, sessionID, accessID).Scan(&kind, &sealed, &expires)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("db: take link: %w", err)
+	}
+	if d.now().Unix() >= expires {
+		return "", "", ErrNotFound
+	}
+	token, err = d.unseal(sealed, handoffPurpose(sessionID, accessID))
+	if err != nil {
+		return "", "", err
+	}
+	return kind, token, nil
+}
