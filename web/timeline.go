@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,26 +36,50 @@ func (s *Server) timelineRoutes(o guarded) {
 	o.GET("/timeline.csv", s.timelineCSV)
 }
 
+// timelineGuestChoices is how many guests of the events shown the guest filter
+// offers besides a search.
+const timelineGuestChoices = 12
+
 // timelineView turns events into rows for one request.
 type timelineView struct {
-	zones timelineZones
-	now   time.Time
-	names map[int64]db.CodeName
-	p     timelineParams
+	zones  timelineZones
+	now    time.Time
+	names  map[int64]db.CodeName
+	p      timelineParams
+	search guestSearch
+	guests []views.TimelineOption // guests of the first page's events, newest first
 }
 
 // timelineRequest reads a timeline request's zones and filters.
 func (s *Server) timelineRequest(c echo.Context) (*timelineView, []db.TimelineLock, []string, error) {
 	ctx := c.Request().Context()
-	z, all, err := newTimelineZones(ctx, s.db)
+	z, all, err := cachedTimelineZones(ctx, s.db)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	p, notices, err := s.readTimelineParams(c, z.locks)
+	p, gs, notices, err := s.readTimelineParams(c, z.locks)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return &timelineView{zones: z, now: s.db.Now(), names: map[int64]db.CodeName{}, p: p}, all, notices, nil
+	return &timelineView{zones: z, now: s.db.Now(), names: map[int64]db.CodeName{}, p: p, search: gs}, all, notices, nil
+}
+
+// noteGuests keeps the guests the events name (their codes' names are loaded),
+// for the guest filter's short list: no guest is read for it.
+func (v *timelineView) noteGuests(events []db.TimelineEvent) {
+	for _, e := range events {
+		n, ok := v.names[e.CodeID]
+		if len(v.guests) == timelineGuestChoices {
+			return
+		}
+		if !ok || e.CodeID == 0 || n.GuestID == 0 || n.GuestID == v.p.Guest || n.GuestName == "" {
+			continue
+		}
+		id := strconv.FormatInt(n.GuestID, 10)
+		if !slices.ContainsFunc(v.guests, func(o views.TimelineOption) bool { return o.Value == id }) {
+			v.guests = append(v.guests, views.TimelineOption{Value: id, Label: n.GuestName})
+		}
+	}
 }
 
 // loadNames fetches who the codes of events are for, those not known yet.
@@ -196,6 +221,7 @@ func (s *Server) timelineList(ctx context.Context, v *timelineView, before *db.E
 	if err := v.loadNames(ctx, s.db, page.Events); err != nil {
 		return views.TimelineList{}, err
 	}
+	v.noteGuests(page.Events)
 	l := views.TimelineList{Days: v.days(page.Events, ""), CSVURL: v.p.url("/timeline.csv"), Empty: v.emptyText()}
 	if loc, name := v.zones.dateZone(v.p); loc != nil {
 		l.ZoneNote = "Times in " + name + "."
@@ -267,19 +293,33 @@ func (s *Server) timelinePage(c echo.Context) error {
 		return err
 	}
 	p := views.TimelinePage{Page: s.page(c, "Timeline", views.SectionTimeline), Notices: notices, List: list,
-		Form: s.timelineForm(ctx, v, all), Pictures: v.picturesPlaceholder(all)}
+		Form: v.form(all), Hits: v.guestHits(), Pictures: v.picturesPlaceholder(all)}
 	h := c.Response().Header()
 	h.Set("Vary", "HX-Request")
 	h.Set("Cache-Control", "no-store")
 	if isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
 		h.Set("HX-Push-Url", v.p.pageURL()) // the canonical URL, not the form's empty fields
-		return render(c, http.StatusOK, views.TimelineBody(p))
+		return render(c, http.StatusOK, views.TimelineSwap(p))
 	}
 	return render(c, http.StatusOK, views.Timeline(p))
 }
 
-// timelineForm fills the filters' choices.
-func (s *Server) timelineForm(ctx context.Context, v *timelineView, all []db.TimelineLock) views.TimelineForm {
+// guestHits offers the guests a search matched, each as the timeline filtered
+// to them.
+func (v *timelineView) guestHits() views.TimelineGuestHits {
+	h := views.TimelineGuestHits{Query: v.search.query, More: v.search.more}
+	for _, g := range v.search.hits {
+		p := v.p
+		p.Guest = g.ID
+		h.Choices = append(h.Choices, views.TimelineOption{Value: p.pageURL(), Label: g.Name})
+	}
+	return h
+}
+
+// form fills the filters' choices. Its cost does not grow with the guests: the
+// guest filter lists the chosen guest and those of the events shown, and finds
+// anyone else by a search.
+func (v *timelineView) form(all []db.TimelineLock) views.TimelineForm {
 	f := views.TimelineForm{From: dateText(v.p.From), To: dateText(v.p.To), Anomalies: v.p.Anomalies}
 	_, f.DateZone = v.zones.dateZone(v.p)
 	f.Locks = []views.TimelineOption{{Value: "", Label: "Every lock"}}
@@ -290,19 +330,18 @@ func (s *Server) timelineForm(ctx context.Context, v *timelineView, all []db.Tim
 		}
 		f.Locks = append(f.Locks, views.TimelineOption{Value: strconv.FormatInt(l.ID, 10), Label: label, Selected: l.ID == v.p.Lock})
 	}
-	f.Guests = []views.TimelineOption{{Value: "", Label: "Everyone"}}
-	guests, err := s.db.Guests(ctx, "", guestListLimit)
-	if err == nil {
-		found := false
-		for _, g := range guests {
-			f.Guests = append(f.Guests, views.TimelineOption{Value: strconv.FormatInt(g.ID, 10), Label: g.Name, Selected: g.ID == v.p.Guest})
-			found = found || g.ID == v.p.Guest
-		}
-		if v.p.Guest != 0 && !found { // beyond the list's limit: still shown as chosen
-			if g, err := s.db.Guest(ctx, v.p.Guest); err == nil {
-				f.Guests = append(f.Guests, views.TimelineOption{Value: strconv.FormatInt(g.ID, 10), Label: g.Name, Selected: true})
-			}
-		}
+	f.Guest = views.TimelineGuestField{Options: []views.TimelineOption{{Value: "", Label: "Everyone"}},
+		Recent: v.guests, Query: v.search.query}
+	if v.p.Guest != 0 {
+		f.Guest.Options = append(f.Guest.Options, views.TimelineOption{Value: strconv.FormatInt(v.p.Guest, 10),
+			Label: v.p.guestName, Selected: true})
+	}
+	keep := v.p.values()
+	if !v.p.Day.IsZero() {
+		keep.Set("day", v.p.Day.String())
+	}
+	for _, name := range slices.Sorted(maps.Keys(keep)) {
+		f.Guest.Keep = append(f.Guest.Keep, views.TimelineOption{Label: name, Value: keep.Get(name)})
 	}
 	f.Kinds = []views.TimelineOption{{Value: "", Label: "Everything"}}
 	for _, k := range timelineKinds {
@@ -416,7 +455,7 @@ func validHeadID(s string) bool {
 // page of the list filtered to it, with "load more" and live updates.
 func (s *Server) timelineEmbed(c echo.Context, p timelineParams, title, empty string) (views.TimelineEmbed, error) {
 	ctx := c.Request().Context()
-	z, _, err := newTimelineZones(ctx, s.db)
+	z, _, err := cachedTimelineZones(ctx, s.db)
 	if err != nil {
 		return views.TimelineEmbed{}, err
 	}

@@ -83,7 +83,20 @@ type timelineParams struct {
 	From, To  calDay
 	Anomalies bool
 	Day       calDay // the pictures' day; zero: today
+
+	guestName string // the chosen guest's name, for the form; not in the URL
 }
+
+// guestSearch is a search for a guest by name (guest_q) that did not name
+// exactly one: what was asked and, when several matched, the first of them.
+type guestSearch struct {
+	query string
+	hits  []db.Guest
+	more  bool
+}
+
+// guestSearchMax is how many matches a guest search lists.
+const guestSearchMax = 8
 
 // values is the canonical query of the list's filters (the pictures' day apart).
 func (p timelineParams) values() url.Values {
@@ -130,9 +143,13 @@ func (p timelineParams) pageURL() string {
 }
 
 // readTimelineParams validates the filters of a request. Unknown locks, guests
-// and kinds, dates that are not dates and reversed ranges become notices.
-func (s *Server) readTimelineParams(c echo.Context, locks map[int64]db.TimelineLock) (timelineParams, []string, error) {
+// and kinds, dates that are not dates and reversed ranges become notices. A
+// search for a guest by name (guest_q) that finds one chooses that guest; one
+// that finds none or several leaves the guest filter as it was, with a notice
+// or the matches to choose from.
+func (s *Server) readTimelineParams(c echo.Context, locks map[int64]db.TimelineLock) (timelineParams, guestSearch, []string, error) {
 	var p timelineParams
+	var gs guestSearch
 	var notices []string
 	q := c.QueryParams()
 	if v := strings.TrimSpace(q.Get("lock")); v != "" {
@@ -145,16 +162,32 @@ func (s *Server) readTimelineParams(c echo.Context, locks map[int64]db.TimelineL
 	}
 	if v := strings.TrimSpace(q.Get("guest")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
+		var g db.Guest
 		if err == nil && id > 0 {
-			_, err = s.db.Guest(c.Request().Context(), id)
+			g, err = s.db.Guest(c.Request().Context(), id)
 			if err != nil && !errors.Is(err, db.ErrNotFound) {
-				return p, nil, err
+				return p, gs, nil, err
 			}
 		}
 		if err != nil || id <= 0 {
 			notices = append(notices, "There is no guest “"+clipText(v)+"”, so the timeline shows everyone.")
 		} else {
-			p.Guest = id
+			p.Guest, p.guestName = id, g.Name
+		}
+	}
+	if v := strings.TrimSpace(q.Get("guest_q")); v != "" {
+		found, err := s.findGuest(c.Request().Context(), v)
+		if err != nil {
+			return p, gs, nil, err
+		}
+		switch {
+		case found.ID != 0:
+			p.Guest, p.guestName = found.ID, found.Name
+		case len(found.hits) == 0:
+			gs.query = v
+			notices = append(notices, "No guest’s name matches “"+clipText(v)+"”.")
+		default:
+			gs = guestSearch{query: v, hits: found.hits, more: found.more}
 		}
 	}
 	if v := strings.TrimSpace(q.Get("kind")); v != "" {
@@ -186,7 +219,45 @@ func (s *Server) readTimelineParams(c echo.Context, locks map[int64]db.TimelineL
 	case "1", "true", "on", "yes":
 		p.Anomalies = true
 	}
-	return p, notices, nil
+	return p, gs, notices, nil
+}
+
+// foundGuest is the guest a search names (ID 0: none or several), or the first
+// of the several it matched.
+type foundGuest struct {
+	db.Guest
+	hits []db.Guest
+	more bool
+}
+
+// findGuest searches the guests by name: one match, or one whose whole name it
+// is, names a guest; otherwise the first few matches are offered. Only a search
+// reads the guests, never the page itself.
+func (s *Server) findGuest(ctx context.Context, query string) (foundGuest, error) {
+	all, err := s.db.Guests(ctx, query, guestSearchMax+1)
+	if err != nil {
+		return foundGuest{}, err
+	}
+	var hits []db.Guest
+	for _, g := range all {
+		if strings.Contains(strings.ToLower(g.Name), strings.ToLower(query)) {
+			hits = append(hits, g) // a match by name, not by the guest's note
+		}
+	}
+	if len(hits) == 1 {
+		return foundGuest{Guest: hits[0]}, nil
+	}
+	var exact []db.Guest
+	for _, g := range hits {
+		if strings.EqualFold(strings.TrimSpace(g.Name), query) {
+			exact = append(exact, g)
+		}
+	}
+	if len(exact) == 1 {
+		return foundGuest{Guest: exact[0]}, nil
+	}
+	more := len(all) > guestSearchMax
+	return foundGuest{hits: hits[:min(len(hits), guestSearchMax)], more: more}, nil
 }
 
 // clipText keeps what a notice repeats from a URL short.
@@ -228,6 +299,26 @@ type timelineZones struct {
 	mixed bool // the locks are not all in one zone
 	first *time.Location
 	name  string // the one zone's name when not mixed
+}
+
+// timelineZonesTTL is how long the locks' zones are reused while this process
+// writes nothing (db.Cached): a lock renamed or moved by another process
+// sharing the file shows within it, this process's own changes at once.
+const timelineZonesTTL = 5 * time.Second
+
+// cachedTimelineZones is newTimelineZones, read once per write generation: a
+// timeline request does not read every lock and load their zones again. The
+// value is shared: its maps and slice are never changed.
+func cachedTimelineZones(ctx context.Context, store *db.DB) (timelineZones, []db.TimelineLock, error) {
+	type zonesAndLocks struct {
+		z   timelineZones
+		all []db.TimelineLock
+	}
+	v, err := db.Cached(store, "web:timeline-zones", timelineZonesTTL, func() (zonesAndLocks, error) {
+		z, all, err := newTimelineZones(ctx, store)
+		return zonesAndLocks{z, all}, err
+	})
+	return v.z, v.all, err
 }
 
 func newTimelineZones(ctx context.Context, store *db.DB) (timelineZones, []db.TimelineLock, error) {

@@ -178,6 +178,15 @@ func reversed(ids ...[]int64) []int64 {
 // as a whole page and as the htmx swap with its canonical URL pushed.
 func TestTimelineFilters(t *testing.T) {
 	x := newTL(t)
+	// At noon in Berlin, the last one passed, so that the events below fall on
+	// the days the dates name whatever the time of the run.
+	berlin := zoneOf("Europe/Berlin")
+	y, m, d := x.app.clock.Now().In(berlin).Date()
+	noon := time.Date(y, m, d, 12, 0, 0, 0, berlin)
+	if noon.After(x.app.clock.Now()) {
+		noon = noon.AddDate(0, 0, -1)
+	}
+	x.app.clock.set(noon)
 	now := x.app.clock.Now()
 	front, back := x.lock("Front door", "Europe/Berlin"), x.lock("Back door", "Europe/Berlin")
 	ana, _, _ := x.guestCode("Ana", front, "dev-ana", now.Add(-96*time.Hour), now.Add(48*time.Hour))
@@ -275,6 +284,117 @@ func TestTimelineFilters(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("timeline lacks %s", want)
 		}
+	}
+}
+
+// TestTimelineGuestFilter: the guest filter lists the chosen guest and the
+// guests of the events shown, never every guest, and finds anyone else by a
+// search on the server; whatever way a guest is chosen, the URL says guest=ID.
+func TestTimelineGuestFilter(t *testing.T) {
+	x := newTL(t)
+	now := x.app.clock.Now()
+	door := x.lock("Front door", "Europe/Berlin")
+	ana, _, _ := x.guestCode("Ana Lopez", door, "dev-ana", now.Add(-96*time.Hour), now.Add(48*time.Hour))
+	anab, _, _ := x.guestCode("Anabel", door, "dev-anab", now.Add(-96*time.Hour), now.Add(48*time.Hour))
+	ben, _, _ := x.guestCode("Ben", door, "dev-ben", now.Add(-96*time.Hour), now.Add(48*time.Hour))
+	for i := range 30 { // guests with no events: not listed
+		if _, err := x.app.db.CreateGuest(context.Background(), fmt.Sprintf("Quiet %02d", i), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := x.ingest(door,
+		ev{kind: "unlocked", method: "keypad", code: "dev-ana", at: now.Add(-3 * time.Hour)},
+		ev{kind: "unlocked", method: "keypad", code: "dev-ben", at: now.Add(-2 * time.Hour)})
+	id := func(g db.Guest) string { return strconv.FormatInt(g.ID, 10) }
+	option := func(g db.Guest, selected bool) string {
+		if selected {
+			return `<option value="` + id(g) + `" selected>` + g.Name + `</option>`
+		}
+		return `<option value="` + id(g) + `">` + g.Name + `</option>`
+	}
+
+	page := x.get("/timeline").Body
+	for _, want := range []string{option(ben, false), option(ana, false), `name="guest_q"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("guest filter lacks %s", want)
+		}
+	}
+	for _, unwanted := range []string{option(anab, false), "Quiet 00"} {
+		if strings.Contains(page, unwanted) {
+			t.Errorf("guest filter lists a guest with no events shown: %s", unwanted)
+		}
+	}
+
+	tests := []struct {
+		name, query string
+		want        []int64
+		chosen      db.Guest // the guest the URL and the list then name; zero: none
+		hits        []string // guests offered to choose from
+		notice      string
+	}{
+		{"chosen from the list", "guest=" + id(ben), []int64{ids[1]}, ben, nil, ""},
+		{"chosen beyond the list", "guest=" + id(anab), nil, anab, nil, ""},
+		{"search, one match", "guest_q=ben", []int64{ids[1]}, ben, nil, ""},
+		{"search, a whole name among longer ones", "guest_q=Anabel", nil, anab, nil, ""},
+		{"search wins over the list", "guest=" + id(ben) + "&guest_q=lopez", []int64{ids[0]}, ana, nil, ""},
+		{"search, several", "guest_q=ana", []int64{ids[1], ids[0]}, db.Guest{}, []string{"Ana Lopez", "Anabel"}, ""},
+		{"search, several, guest kept", "guest=" + id(ben) + "&guest_q=ana", []int64{ids[1]}, ben, []string{"Ana Lopez", "Anabel"}, ""},
+		{"search, none", "guest_q=zed", []int64{ids[1], ids[0]}, db.Guest{}, nil, "No guest’s name matches “zed”."},
+	}
+	hitRe := regexp.MustCompile(`href="([^"]*)" hx-get="[^"]*" hx-target="#tl-body" hx-swap="innerHTML" data-testid="timeline-guest-hit">([^<]*)<`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, htmx := range []bool{false, true} {
+				var res response
+				if htmx {
+					res = x.htmx("/timeline?kind=unlocked&" + tt.query)
+				} else {
+					res = x.get("/timeline?kind=unlocked&" + tt.query)
+				}
+				if got := rowIDs(res.Body); !slices.Equal(got, tt.want) {
+					t.Errorf("htmx %v: rows: got %v, want %v", htmx, got, tt.want)
+				}
+				if tt.chosen.ID != 0 && !strings.Contains(res.Body, option(tt.chosen, true)) {
+					t.Errorf("htmx %v: the guest field does not show %s chosen", htmx, tt.chosen.Name)
+				}
+				if htmx {
+					want := "/timeline?kind=unlocked"
+					if tt.chosen.ID != 0 {
+						want = "/timeline?guest=" + id(tt.chosen) + "&kind=unlocked"
+					}
+					if got := res.Header.Get("HX-Push-Url"); got != want {
+						t.Errorf("pushed URL: got %q, want %q", got, want)
+					}
+					if !strings.Contains(res.Body, `id="tl-guest-field" hx-swap-oob="true"`) || !strings.Contains(res.Body, `id="tl-guest-find"`) {
+						t.Error("the htmx answer does not replace the guest field and search")
+					}
+				}
+				var hits []string
+				for _, m := range hitRe.FindAllStringSubmatch(res.Body, -1) {
+					hits = append(hits, m[2])
+					if u, _ := url.Parse(html.UnescapeString(m[1])); u.Query().Get("kind") != "unlocked" || u.Query().Get("guest") == "" {
+						t.Errorf("choice %s: link %s does not keep the filters and name the guest", m[2], m[1])
+					}
+				}
+				if !slices.Equal(hits, tt.hits) {
+					t.Errorf("htmx %v: guests offered: got %q, want %q", htmx, hits, tt.hits)
+				}
+				// The search carries the other filters, the guest as now chosen.
+				find := regexp.MustCompile(`(?s)<form id="tl-guest-find".*?</form>`).FindString(res.Body)
+				keep := []string{`<input type="hidden" name="kind" value="unlocked">`}
+				if tt.chosen.ID != 0 {
+					keep = append(keep, `<input type="hidden" name="guest" value="`+id(tt.chosen)+`">`)
+				}
+				for _, k := range keep {
+					if !strings.Contains(find, k) {
+						t.Errorf("htmx %v: the guest search does not carry %s: %s", htmx, k, find)
+					}
+				}
+				if n := strings.Join(allText(noticeRe, res.Body), " | "); n != tt.notice {
+					t.Errorf("htmx %v: notices: got %q, want %q", htmx, n, tt.notice)
+				}
+			}
+		})
 	}
 }
 

@@ -20,10 +20,11 @@ import (
 // TestBrowserTimelineJourney drives the real `gatehouse serve` (reconciler and
 // event puller on fast timers) through the timeline: a simulated door with two
 // guests' codes and a history of their visits; the owner opens the timeline
-// (pictures load after the list, as well-formed SVG), filters by Ana (the list
-// is swapped in place and the URL says so), loads more of her history, and sees
-// her next keypad unlock appear at the top without a reload; the back button
-// returns to everyone's events. Every wait is on the page. No page may log an
+// (pictures load after the list, as well-formed SVG), filters by Ben from the
+// guest list and then by Ana found by a search (the list is swapped in place
+// and the URL says so), loads more of her history, and sees her next keypad
+// unlock appear at the top without a reload; the back button returns to Ben's,
+// then everyone's events. Every wait is on the page. No page may log an
 // error (CSP violations included); with GATEHOUSE_SCREENSHOTS=DIR it saves
 // desktop and phone screenshots of the timeline.
 func TestBrowserTimelineJourney(t *testing.T) {
@@ -137,15 +138,25 @@ func TestBrowserTimelineJourney(t *testing.T) {
 	}
 
 	// ---- 4. Filter by Ana: the list is swapped, the URL says so.
+	// Ben from the guest list (the guests of the events shown), then Ana found
+	// by typing part of her name: either way the URL names the guest by id.
 	step("filter by a guest")
-	anaID := strconv.FormatInt(guests["Ana"].ID, 10)
+	benID, anaID := strconv.FormatInt(guests["Ben"].ID, 10), strconv.FormatInt(guests["Ana"].ID, 10)
 	// As choosing from the list does: the value, then one change event.
-	if err := b.Run(chromedp.SetValue(chromedp.CSS(`#tl-guest`), anaID)); err != nil {
+	if err := b.Run(chromedp.SetValue(chromedp.CSS(`#tl-guest`), benID)); err != nil {
 		t.Fatal(err)
 	}
-	tlWaitJS(t, b, `location.search === "?guest=`+anaID+`"`, "the URL to name the guest")
+	tlWaitJS(t, b, `location.search === "?guest=`+benID+`"`, "the URL to name Ben")
+	tlWaitJS(t, b, `[...document.querySelectorAll("[data-testid=timeline-row]")].length > 0 &&
+		[...document.querySelectorAll("[data-testid=timeline-row]")].every(r => r.textContent.includes("Ben"))`, "Ben's rows only")
+	if err := b.Run(chromedp.SendKeys(chromedp.CSS(`#tl-guest-q`), "an\r")); err != nil {
+		t.Fatal(err)
+	}
+	tlWaitJS(t, b, `location.search === "?guest=`+anaID+`"`, "the URL to name Ana after the search")
 	tlWaitJS(t, b, `[...document.querySelectorAll("[data-testid=timeline-row]")].length === 50 &&
 		[...document.querySelectorAll("[data-testid=timeline-row]")].every(r => r.textContent.includes("Ana"))`, "50 rows, all Ana's")
+	tlWaitJS(t, b, `document.querySelector("#tl-guest").value === "`+anaID+`" && document.querySelector("#tl-guest-q").value === ""`,
+		"the guest field to show Ana chosen and an empty search")
 	tlMarker(t, b)
 
 	// ---- 5. Load more of her history: 60 unlocks and her code reaching the lock.
@@ -182,6 +193,10 @@ func TestBrowserTimelineJourney(t *testing.T) {
 
 	// ---- 7. Back: everyone's events again.
 	step("back button")
+	if err := b.Run(chromedp.NavigateBack()); err != nil {
+		t.Fatal(err)
+	}
+	tlWaitJS(t, b, `location.search === "?guest=`+benID+`"`, "Ben's events after going back once")
 	if err := b.Run(chromedp.NavigateBack()); err != nil {
 		t.Fatal(err)
 	}
