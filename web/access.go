@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,7 +20,8 @@ import (
 
 // "Give access" and the actions on one access. Every write goes through db and
 // nudges the reconciler; a PIN appears only in the fresh "Show code" response,
-// and a share link only in the response that made it.
+// and a share link only on the one GET that follows the POST that made it
+// (POST, 303, GET: a reload never repeats the POST).
 
 // linkTTLs are the lifetimes offered for a share link, in hours; 7 days is the
 // default (db.DefaultLinkTTL), and the link never outlives its access.
@@ -240,16 +242,14 @@ func (s *Server) createAccess(c echo.Context) error {
 		}
 		return s.accessFormAgain(c, locks, in, errs)
 	}
-	res, errs, err := s.giveAccess(ctx, owner, req)
+	res, errs, err := s.giveAccess(c, owner, req)
 	if err != nil {
 		return err
 	}
 	if len(errs) > 0 {
 		return s.accessFormAgain(c, locks, in, errs)
 	}
-	s.auditAccessGiven(c, owner, res)
-	return s.showLinkOnce(c, res.Guest, res.Locks, res.Access, res.Token, "Access given to "+res.Guest.Name,
-		"Saved. The code goes on "+doorNames(res.Locks)+" when its window opens; "+firstName(res.Guest.Name)+"'s page shows when each door confirms it.")
+	return s.handOffLink(c, res.Guest, res.Locks, res.Access, db.HandoffCreated, res.Token)
 }
 
 // accessFormAgain re-renders "Give access" with the messages (422). The typed
@@ -288,9 +288,77 @@ func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessInput
 	return render(c, http.StatusUnprocessableEntity, views.AccessNew(p))
 }
 
+// handOffLink ends a POST that made a share link: it keeps the token for this
+// session's next GET of /access/ID/created and redirects there (303, or
+// HX-Redirect for htmx), so reloading the page that shows the link never
+// repeats the POST. Should keeping it fail, the link is shown on this response
+// rather than lost: the access is saved either way.
+func (s *Server) handOffLink(c echo.Context, g db.Guest, locks []db.Lock, a db.Access, kind, token string) error {
+	au, _ := currentAuth(c)
+	if err := s.db.HoldLink(c.Request().Context(), au.session.ID, a.ID, kind, token); err != nil {
+		s.log.Error("hold share link", slog.Int64("access", a.ID), slog.Any("err", err))
+		return s.showLinkOnce(c, g, locks, a, kind, token)
+	}
+	return redirect(c, accessCreatedPath(a.ID))
+}
+
+func accessCreatedPath(id int64) string { return "/access/" + strconv.FormatInt(id, 10) + "/created" }
+
+// linkCreated is the GET after handOffLink: the first one shows the link, and
+// consumes it; a reload, another session or a late visit finds nothing, and
+// gets the guest's page with a calm word in that access's card and its "New
+// link" button.
+func (s *Server) linkCreated(c echo.Context) error {
+	a, g, locks, err := s.accessFromPath(c)
+	if err != nil {
+		return err
+	}
+	au, _ := currentAuth(c)
+	kind, token, err := s.db.TakeLink(c.Request().Context(), au.session.ID, a.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		return s.linkShownAlready(c, g, a)
+	}
+	if err != nil {
+		return err
+	}
+	return s.showLinkOnce(c, g, locks, a, kind, token)
+}
+
+func (s *Server) linkShownAlready(c echo.Context, g db.Guest, a db.Access) error {
+	p, err := s.guestView(c, g)
+	if err != nil {
+		return err
+	}
+	for i := range p.Accesses {
+		if p.Accesses[i].ID != a.ID {
+			continue
+		}
+		p.Accesses[i].Notice = "This access's link was shown once, when it was made, and Gatehouse does not keep it."
+		if p.Accesses[i].Live {
+			p.Accesses[i].Notice += " If it did not reach " + firstName(g.Name) + ", make a new link: the older one then stops working."
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusOK, views.Guest(p))
+}
+
+// linkWords are the heading and the one sentence of what was done, for each
+// kind of new link.
+func linkWords(kind string, g db.Guest, locks []db.Lock) (heading, done string) {
+	doors := doorNames(locks)
+	switch kind {
+	case db.HandoffLink:
+		return "New link for " + g.Name, "The older link no longer works. Send this one instead."
+	case db.HandoffRotated:
+		return "New code for " + g.Name, "The old code and link stop working. The new code is on its way to " + doors + "; send the new link."
+	}
+	return "Access given to " + g.Name, "Saved. The code goes on " + doors + " when its window opens; " + firstName(g.Name) + "'s page shows when each door confirms it."
+}
+
 // showLinkOnce answers with a new share link: the only time its owner sees it.
 // The response is no-store, so no cache or back button keeps it.
-func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.Access, token, heading, done string) error {
+func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.Access, kind, token string) error {
+	heading, done := linkWords(kind, g, locks)
 	link, err := s.db.LinkByToken(c.Request().Context(), token)
 	if err != nil {
 		return err
@@ -389,7 +457,7 @@ func (s *Server) newLink(c echo.Context) error {
 		return err
 	}
 	s.audit(c, auditActor(c), db.AuditLinkCreated, "new share link for "+g.Name+" (older links stop working)")
-	return s.showLinkOnce(c, g, locks, a, token, "New link for "+g.Name, "The older link no longer works. Send this one instead.")
+	return s.handOffLink(c, g, locks, a, db.HandoffLink, token)
 }
 
 func (s *Server) revokeAccess(c echo.Context) error {
@@ -445,8 +513,7 @@ func (s *Server) rotateAccess(c echo.Context) error {
 	s.audit(c, auditActor(c), db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed")
 	s.audit(c, auditActor(c), db.AuditLinkCreated, "share link for "+g.Name+"'s new code")
 	s.locks.Nudge()
-	return s.showLinkOnce(c, g, locks, next, token, "New code for "+g.Name,
-		"The old code and link stop working. The new code is on its way to "+doorNames(locks)+"; send the new link.")
+	return s.handOffLink(c, g, locks, next, db.HandoffRotated, token)
 }
 
 // freshPIN generates a code for a rotation: the same length as the old one when

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,14 +54,27 @@ func shareToken(t *testing.T, body string) string {
 	return strings.TrimPrefix(found[0], testOrigin+"/s/")
 }
 
-// give posts the form and returns the share token and the new access.
+// give posts the form, follows its redirect to the page that shows the link,
+// and returns the share token and the new access.
 func (c *client) give(form url.Values) (string, db.Access) {
 	c.app.t.Helper()
-	res := c.postForm("/access", form)
-	if res.Status != http.StatusOK {
-		c.app.t.Fatalf("give access: got %d, want 200\n%s", res.Status, errorsIn(res.Body))
-	}
+	res := c.follow(c.postForm("/access", form))
 	return shareToken(c.app.t, res.Body), c.app.lastAccess()
+}
+
+// follow is the GET a browser makes after a POST answered 303, which must
+// answer 200.
+func (c *client) follow(res response) response {
+	c.app.t.Helper()
+	to := res.Header.Get("Location")
+	if res.Status != http.StatusSeeOther || to == "" {
+		c.app.t.Fatalf("got %d to %q, want 303 with a Location\n%s", res.Status, to, errorsIn(res.Body))
+	}
+	page := c.get(to)
+	if page.Status != http.StatusOK {
+		c.app.t.Fatalf("GET %s after the redirect: got %d, want 200", to, page.Status)
+	}
+	return page
 }
 
 // lastAccess is the newest access of any guest.
@@ -174,10 +188,7 @@ func TestGiveAccessHappyPath(t *testing.T) {
 	c, _ := app.newOwner("Olivia")
 	front, garage := app.addSimLock("Front door"), app.addSimLock("Garage")
 
-	res := c.postForm("/access", app.giveForm("Ana Lima", front, garage))
-	if res.Status != http.StatusOK {
-		t.Fatalf("give: got %d, want 200\n%s", res.Status, errorsIn(res.Body))
-	}
+	res := c.follow(c.postForm("/access", app.giveForm("Ana Lima", front, garage)))
 	if got := res.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control: got %q, want no-store", got)
 	}
@@ -396,5 +407,202 @@ func TestGiveAccessDSTWindows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ---- the link is shown once, on a GET after the POST ----
+
+// linkShown reports whether a page holds a share link, and whether it is the
+// calm "shown already" card instead.
+func linkShown(t *testing.T, body string) (link, notice bool) {
+	t.Helper()
+	d := doc(t, body)
+	return shareURLPattern.MatchString(body), d.Find(`[data-testid="access-notice"]`).Length() == 1
+}
+
+func TestGiveAccessReloadShowsLinkOnce(t *testing.T) {
+	app := newTestApp(t, testOrigin)
+	c, auth := app.newOwner("Olivia")
+	l := app.addSimLock("Front door")
+
+	res := c.postForm("/access", app.giveForm("Ana", l))
+	a := app.lastAccess()
+	if want := "/access/" + strconv.FormatInt(a.ID, 10) + "/created"; res.Status != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Fatalf("give: got %d to %q, want 303 to %s", res.Status, res.Header.Get("Location"), want)
+	}
+	if shareURLPattern.MatchString(res.Body) {
+		t.Error("the redirect itself holds the link")
+	}
+	created := res.Header.Get("Location")
+	first := c.get(created)
+	if link, _ := linkShown(t, first.Body); first.Status != http.StatusOK || !link {
+		t.Fatalf("first GET: got %d (link %v), want 200 with the link", first.Status, link)
+	}
+	if got := first.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("first GET: Cache-Control %q, want no-store", got)
+	}
+	token := shareToken(t, first.Body)
+
+	// Reloading shows the access, calmly, without the link, and saves nothing.
+	for range 2 {
+		again := c.get(created)
+		link, notice := linkShown(t, again.Body)
+		if again.Status != http.StatusOK || link || !notice {
+			t.Fatalf("reload: got %d (link %v, notice %v), want 200, no link, the notice", again.Status, link, notice)
+		}
+		card := doc(t, again.Body).Find("#access-" + strconv.FormatInt(a.ID, 10))
+		if card.Find(`[data-testid="new-link"]`).Length() != 1 || !strings.Contains(card.Find(`[data-testid="access-notice"]`).Text(), "shown once") {
+			t.Errorf("reload: want the access's card with its notice and a New link button, got %q", card.Text())
+		}
+		if again.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("reload: Cache-Control %q, want no-store", again.Header.Get("Cache-Control"))
+		}
+	}
+	if got, want := app.stored(), (stored{guests: 1, accesses: 1, codes: 1, links: 1}); got != want {
+		t.Errorf("stored after reloads: got %+v, want %+v", got, want)
+	}
+	if n := strings.Count(strings.Join(app.auditActions(), ","), db.AuditAccessCreated); n != 1 {
+		t.Errorf("access_created audited %d times, want once", n)
+	}
+	// The link shown is the link that works.
+	if res := app.client().get("/s/" + token); res.Status != http.StatusOK {
+		t.Errorf("guest link: got %d, want 200", res.Status)
+	}
+
+	// Another session of the same owner, and another owner, cannot take it; the
+	// session that made it still can.
+	res = c.postForm(accessPath(a, "/link"), nil)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != created {
+		t.Fatalf("new link: got %d to %q, want 303 to %s", res.Status, res.Header.Get("Location"), created)
+	}
+	other := app.client()
+	if res := other.signIn(auth); res.Status != http.StatusOK {
+		t.Fatalf("second sign-in: got %d", res.Status)
+	}
+	bob, _ := app.newOwner("Bob")
+	for name, who := range map[string]*client{"other session": other, "other owner": bob} {
+		page := who.get(created)
+		if link, notice := linkShown(t, page.Body); page.Status != http.StatusOK || link || !notice {
+			t.Errorf("%s: got %d (link %v, notice %v), want 200, no link, the notice", name, page.Status, link, notice)
+		}
+	}
+	if link, _ := linkShown(t, c.get(created).Body); !link {
+		t.Error("the session that made the new link could not see it after others tried")
+	}
+
+	// A link left waiting longer than HandoffTTL is not shown any more.
+	c.postForm(accessPath(a, "/link"), nil)
+	app.clock.Advance(db.HandoffTTL + time.Second)
+	if link, notice := linkShown(t, c.get(created).Body); link || !notice {
+		t.Errorf("after %v: link %v, notice %v; want no link, the notice", db.HandoffTTL, link, notice)
+	}
+	if got := app.stored(); got.accesses != 1 || got.links != 3 {
+		t.Errorf("stored: got %+v, want 1 access with 3 links", got)
+	}
+}
+
+// With htmx the POST answers HX-Redirect, and the page it leads to shows the
+// link once, as without.
+func TestGiveAccessHTMXRedirects(t *testing.T) {
+	app := newTestApp(t, testOrigin)
+	c, _ := app.newOwner("Olivia")
+	l := app.addSimLock("Front door")
+	res := c.do(http.MethodPost, "/access", strings.NewReader(app.giveForm("Ana", l).Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"})
+	a := app.lastAccess()
+	to := res.Header.Get("HX-Redirect")
+	if res.Status != http.StatusNoContent || to != "/access/"+strconv.FormatInt(a.ID, 10)+"/created" {
+		t.Fatalf("htmx give: got %d HX-Redirect %q, want 204 to the created page", res.Status, to)
+	}
+	if link, _ := linkShown(t, c.get(to).Body); !link {
+		t.Error("the created page does not show the link")
+	}
+	if link, notice := linkShown(t, c.get(to).Body); link || !notice {
+		t.Errorf("reload: link %v, notice %v; want no link, the notice", link, notice)
+	}
+	rotated := c.do(http.MethodPost, accessPath(a, "/rotate"), nil, map[string]string{"HX-Request": "true"})
+	next := app.lastAccess()
+	if to := rotated.Header.Get("HX-Redirect"); next.ID == a.ID || to != "/access/"+strconv.FormatInt(next.ID, 10)+"/created" {
+		t.Fatalf("htmx rotate: got %d HX-Redirect %q, want the new access's created page", rotated.Status, to)
+	}
+	page := c.get(rotated.Header.Get("HX-Redirect"))
+	if link, _ := linkShown(t, page.Body); !link || !strings.Contains(page.Body, "New code for Ana") {
+		t.Error("the rotated access's page does not show its new link")
+	}
+}
+
+// ---- nothing half-saved when the code is refused inside the write ----
+
+// A typed code that clashes with a code on the door is found inside the write
+// (the check before it no longer reads the door's codes): the new guest is not
+// left behind, and the form comes back with the reason and what was typed.
+func TestGiveAccessClashSavesNothing(t *testing.T) {
+	app := newTestApp(t, testOrigin)
+	c, _ := app.newOwner("Olivia")
+	l := app.addSimLock("Front door")
+	first := app.giveForm("Ana", l)
+	first.Set("pin_mode", "own")
+	first.Set("pin", "583920")
+	c.give(first)
+	before := app.stored()
+
+	for _, tc := range []struct{ pin, want string }{
+		{"583920", "already on the lock"},
+		{"5839201", "starts with another code"},
+	} {
+		form := app.giveForm("Ben Okafor", l)
+		form.Set("guest_note", "ben@example.com")
+		form.Set("pin_mode", "own")
+		form.Set("pin", tc.pin)
+		res := c.postForm("/access", form)
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("clash %s: got %d, want 422", tc.pin, res.Status)
+		}
+		d := doc(t, res.Body)
+		if msg := d.Find("#pin-error").Text(); !strings.Contains(msg, tc.want) {
+			t.Errorf("clash %s: message beside the code: got %q, want %q", tc.pin, msg, tc.want)
+		}
+		for name, want := range map[string]string{"guest_name": "Ben Okafor", "guest_note": "ben@example.com",
+			"starts_date": form.Get("starts_date"), "ends_date": form.Get("ends_date")} {
+			if got := d.Find(`[name="`+name+`"]`).AttrOr("value", ""); got != want {
+				t.Errorf("clash %s: field %s kept as %q, want %q", tc.pin, name, got, want)
+			}
+		}
+		if got := app.stored(); got != before {
+			t.Errorf("clash %s: stored %+v, want %+v (no guest without access)", tc.pin, got, before)
+		}
+	}
+}
+
+// Owners racing for one typed code on one door: exactly one gets it, and every
+// other form comes back refused with nothing saved, however the requests
+// interleave between the check and the write.
+func TestGiveAccessConcurrentSamePIN(t *testing.T) {
+	app := newTestApp(t, testOrigin)
+	c, _ := app.newOwner("Olivia")
+	l := app.addSimLock("Front door")
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		form := app.giveForm("Guest "+strconv.Itoa(i), l)
+		form.Set("pin_mode", "own")
+		form.Set("pin", "583920")
+		wg.Go(func() { statuses <- c.postForm("/access", form).Status })
+	}
+	wg.Wait()
+	close(statuses)
+	won := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusSeeOther:
+			won++
+		case http.StatusUnprocessableEntity:
+		default:
+			t.Errorf("status %d, want 303 or 422", s)
+		}
+	}
+	if got, want := app.stored(), (stored{guests: 1, accesses: 1, codes: 1, links: 1}); won != 1 || got != want {
+		t.Errorf("got %d winners, stored %+v; want 1 winner, %+v", won, got, want)
 	}
 }

@@ -186,14 +186,13 @@ func (s *Server) apiCreateAccess(c echo.Context) error {
 		return s.apiInvalidAccess(ctx, req, own, generated)
 	}
 	a, _ := currentAPICaller(c)
-	res, errs, err := s.giveAccess(ctx, a.owner(), req)
+	res, errs, err := s.giveAccess(c, a.owner(), req)
 	if err != nil {
 		return err
 	}
 	if len(errs) > 0 {
 		return invalidFields(apiFields(errs, generated))
 	}
-	s.auditAccessGiven(c, a.owner(), res)
 	out, err := s.apiSharedView(ctx, res.Access, res.Token)
 	if err != nil {
 		return err

@@ -57,22 +57,28 @@ const (
 	fLinkTTL    = "link_ttl"
 )
 
-// giveAccess validates a request and stores guest, access, codes and link in one
-// go. Nothing is saved when any field is wrong.
-func (s *Server) giveAccess(ctx context.Context, by db.Owner, req accessRequest) (accessResult, fieldErrors, error) {
-	res, pin, errs, err := s.checkAccess(ctx, req)
+// giveAccess validates a request and stores guest, access, codes, link and
+// audit lines in one write. Nothing is saved when any field is wrong, the PIN
+// included: it is checked against the doors' codes inside that write.
+func (s *Server) giveAccess(c echo.Context, by db.Owner, req accessRequest) (accessResult, fieldErrors, error) {
+	ctx := c.Request().Context()
+	res, rules, errs, err := s.checkAccess(ctx, req)
 	if err != nil || len(errs) > 0 {
 		return res, errs, err
 	}
-	return s.saveAccess(ctx, by, req, res, pin)
+	return s.saveAccess(c, by, req, res, rules)
 }
 
-// checkAccess validates a request without saving anything and returns the PIN
-// to use (generated when the request has none). A form that failed to parse
-// some fields calls it too, so the owner sees every message at once.
-func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResult, string, fieldErrors, error) {
+// checkAccess validates a request without saving anything and returns the code
+// rules every chosen door accepts. A typed PIN is checked against those rules
+// here; whether it clashes with a code on the doors is saveAccess's to check,
+// inside the write, unless some other field is wrong already: then the clash
+// is looked for too, so the owner sees every message at once. A form that
+// failed to parse some fields calls it for the same reason.
+func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResult, lock.PINRules, fieldErrors, error) {
 	errs := fieldErrors{}
 	var res accessResult
+	rules := lock.PINRules{}
 	now := s.db.Now()
 
 	if req.GuestID != 0 {
@@ -81,7 +87,7 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 		case errors.Is(err, db.ErrNotFound):
 			errs[fGuest] = "This guest does not exist (any more). Pick another, or add a new guest."
 		case err != nil:
-			return res, "", nil, err
+			return res, rules, nil, err
 		}
 		res.Guest = g
 	} else {
@@ -89,10 +95,11 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 		if msg != "" {
 			errs[fGuestName] = msg
 		}
-		req.GuestName = name
-		if msg := noteProblem(req.GuestNote); msg != "" {
+		note := strings.TrimSpace(req.GuestNote)
+		if msg := noteProblem(note); msg != "" {
 			errs[fGuestNote] = msg
 		}
+		res.Guest = db.Guest{Name: name, Note: note} // stored with the access
 	}
 
 	if len(req.LockIDs) == 0 {
@@ -110,7 +117,7 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 			continue
 		}
 		if err != nil {
-			return res, "", nil, err
+			return res, rules, nil, err
 		}
 		res.Locks = append(res.Locks, l)
 	}
@@ -123,23 +130,13 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 		errs[fPassphrase] = "Keep the passphrase to 100 characters or fewer."
 	}
 
-	// One PIN for every chosen door: it must suit each lock's rules and clash with
-	// no code on any of them.
-	rules := lock.PINRules{}
-	var others []string
+	// One PIN for every chosen door: it must suit each lock's rules.
 	for _, l := range res.Locks {
 		lo, hi := pinRules(l).Bounds()
-		if lo > rules.MinLen {
-			rules.MinLen = lo
-		}
+		rules.MinLen = max(rules.MinLen, lo)
 		if rules.MaxLen == 0 || hi < rules.MaxLen {
 			rules.MaxLen = hi
 		}
-		pins, err := s.db.LivePINs(ctx, l.ID)
-		if err != nil {
-			return res, "", nil, err
-		}
-		others = append(others, pins...)
 	}
 	if zones := lockZones(res.Locks); len(zones) > 1 {
 		// An access has one window on one wall clock; doors in different zones
@@ -149,32 +146,39 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 	if len(res.Locks) > 0 && rules.MinLen > rules.MaxLen {
 		errs[fLocks] = "These doors accept no common code length; give access to them separately."
 	}
+	if errs[fLocks] != "" || len(res.Locks) == 0 {
+		return res, rules, errs, nil
+	}
 	pin := strings.TrimSpace(req.PIN)
-	if len(errs) == 0 {
-		if pin == "" {
-			var err error
-			if pin, err = lock.GeneratePIN(req.PINLength, rules, others); err != nil {
-				errs[fPIN] = pinProblem(err)
+	if pin == "" {
+		if lo, hi := rules.Bounds(); req.PINLength != 0 && (req.PINLength < lo || req.PINLength > hi) {
+			errs[fPIN] = fmt.Sprintf("This lock takes codes of %d to %d digits.", lo, hi)
+		}
+		return res, rules, errs, nil
+	}
+	var taken []string
+	if len(errs) > 0 {
+		// Nothing will be saved: name a clash now rather than on the next try.
+		for _, l := range res.Locks {
+			pins, err := s.db.LivePINs(ctx, l.ID)
+			if err != nil {
+				return res, rules, nil, err
 			}
-		} else if err := lock.CheckPIN(pin, rules, others); err != nil {
-			errs[fPIN] = err.Error()
+			taken = append(taken, pins...)
 		}
 	}
-	if len(errs) > 0 {
-		return res, "", errs, nil
+	if err := lock.CheckPIN(pin, rules, taken); err != nil {
+		errs[fPIN] = err.Error()
 	}
-	return res, pin, nil, nil
+	return res, rules, errs, nil
 }
 
-// saveAccess stores what checkAccess accepted.
-func (s *Server) saveAccess(ctx context.Context, by db.Owner, req accessRequest, res accessResult, pin string) (accessResult, fieldErrors, error) {
-	if req.GuestID == 0 {
-		g, err := s.db.CreateGuest(ctx, strings.TrimSpace(req.GuestName), strings.TrimSpace(req.GuestNote))
-		if err != nil {
-			return res, nil, err
-		}
-		res.Guest = g
-	}
+// saveAccess stores what checkAccess accepted, in one write: the new guest if
+// any, the access, its codes, its link and the audit lines. The PIN is decided
+// inside it (typed: checked; empty: generated) against the codes live on the
+// doors at that moment, so two owners racing for one code cannot both have it,
+// and a refused PIN leaves nothing behind, not even the new guest.
+func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res accessResult, rules lock.PINRules) (accessResult, fieldErrors, error) {
 	zone := res.Locks[0].TimeZone
 	var lockIDs []int64
 	for _, l := range res.Locks {
@@ -184,16 +188,28 @@ func (s *Server) saveAccess(ctx context.Context, by db.Owner, req accessRequest,
 	if req.Permanent {
 		starts, ends = time.Time{}, time.Time{}
 	}
-	a, token, err := s.db.CreateAccess(ctx, db.NewAccess{GuestID: res.Guest.ID, GuestName: res.Guest.Name, LockIDs: lockIDs,
-		PIN: pin, StartsAt: starts, EndsAt: ends, TimeZone: zone, CreatedBy: by.ID,
-		Link: db.LinkOptions{TTL: req.LinkTTL, Passphrase: req.Passphrase}})
-	var conflict *db.PINConflictError
-	if errors.As(err, &conflict) {
-		// Another owner took a clashing code between the check and the save.
-		return res, fieldErrors{fPIN: "This code clashes with a code just added to one of the doors. Choose another, or leave it empty."}, nil
+	typed := strings.TrimSpace(req.PIN)
+	pinFor := func(taken []string) (string, error) {
+		if typed != "" {
+			return typed, lock.CheckPIN(typed, rules, taken)
+		}
+		return lock.GeneratePIN(req.PINLength, rules, taken)
 	}
-	if err != nil {
+	a, token, err := s.db.CreateAccess(c.Request().Context(), db.NewAccess{GuestID: req.GuestID, GuestName: res.Guest.Name,
+		GuestNote: res.Guest.Note, LockIDs: lockIDs, PINFor: pinFor, StartsAt: starts, EndsAt: ends, TimeZone: zone,
+		CreatedBy: by.ID, Link: db.LinkOptions{TTL: req.LinkTTL, Passphrase: req.Passphrase},
+		Audit: accessGivenAudit(c, by, res.Guest.Name, res.Locks, starts, ends, zone)})
+	var pe *lock.PINError
+	switch {
+	case errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN):
+		return res, fieldErrors{fPIN: pinProblem(err)}, nil
+	case errors.Is(err, db.ErrPINConflict):
+		return res, fieldErrors{fPIN: "This code clashes with a code just added to one of the doors. Choose another, or leave it empty."}, nil
+	case err != nil:
 		return res, nil, err
+	}
+	if req.GuestID == 0 {
+		res.Guest.ID, res.Guest.CreatedAt = a.GuestID, a.CreatedAt
 	}
 	res.Access, res.Token, res.URL = a, token, s.cfg.origin()+"/s/"+token
 	s.locks.Nudge()
@@ -235,14 +251,17 @@ func noteProblem(note string) string {
 	return ""
 }
 
-// auditAccessGiven records a new access and its first link, for the form and the
-// API alike. The details name the guest, doors and window: never the code or
-// the link's token.
-func (s *Server) auditAccessGiven(c echo.Context, by db.Owner, res accessResult) {
-	loc := zoneOf(res.Access.TimeZone)
-	s.audit(c, by, db.AuditAccessCreated, "access for "+res.Guest.Name+" to "+doorNames(res.Locks)+", "+
-		windowText(res.Access.StartsAt, res.Access.EndsAt, loc)+" ("+res.Access.TimeZone+")")
-	s.audit(c, by, db.AuditLinkCreated, "share link for "+res.Guest.Name)
+// accessGivenAudit is the audit of a new access and its first link, for the
+// form and the API alike, written with the access. The details name the guest,
+// doors and window: never the code or the link's token.
+func accessGivenAudit(c echo.Context, by db.Owner, guest string, locks []db.Lock, starts, ends time.Time, zone string) []db.AuditEntry {
+	entry := func(action, detail string) db.AuditEntry {
+		return db.AuditEntry{OwnerID: by.ID, Actor: by.Name, Action: action, IP: c.RealIP(), Detail: detail}
+	}
+	return []db.AuditEntry{
+		entry(db.AuditAccessCreated, "access for "+guest+" to "+doorNames(locks)+", "+windowText(starts, ends, zoneOf(zone))+" ("+zone+")"),
+		entry(db.AuditLinkCreated, "share link for "+guest),
+	}
 }
 
 // lockZones lists the distinct zones of locks, in order of first appearance.

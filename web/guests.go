@@ -21,6 +21,7 @@ func (s *Server) guestRoutes(o guarded) {
 	o.POST("/guests/:id", s.saveGuest)
 	o.GET("/access/new", s.accessNewPage)
 	o.POST("/access", s.createAccess)
+	o.GET("/access/:id/created", s.linkCreated)
 	o.POST("/access/:id/link", s.newLink)
 	o.POST("/access/:id/revoke", s.revokeAccess)
 	o.POST("/access/:id/rotate", s.rotateAccess)

@@ -141,6 +141,26 @@ func TestBrowserGuestJourney(t *testing.T) {
 		t.Fatalf("link page: the guest's page is %q", guestPath)
 	}
 	look(t, b, shots, "guest-1-link")
+
+	// Reloading the link page (a GET after the form's redirect) neither gives
+	// access again nor shows the link again: the access's card says calmly
+	// that the link was shown, next to "New link".
+	if at := location(b); !regexp.MustCompile(`/access/\d+/created$`).MatchString(at) {
+		t.Errorf("link page: at %s, want /access/ID/created (the GET after the form's redirect)", at)
+	}
+	if err := b.Run(chromedp.Reload()); err != nil {
+		t.Fatalf("link page: reload: %v", err)
+	}
+	waitVisible(t, b, `[data-testid=access-notice]`)
+	if n := count(t, b, `[data-testid=share-url]`); n != 0 {
+		t.Errorf("reloaded link page: the link shows again")
+	}
+	if n := count(t, b, `[data-testid=access]`); n != 1 {
+		t.Errorf("reloaded link page: %d accesses, want the one given", n)
+	}
+	if n := count(t, b, `[data-testid=access] [data-testid=new-link]`); n != 1 {
+		t.Errorf("reloaded link page: no New link button beside the notice")
+	}
 	b.Navigate(base + guestPath)
 	waitVisible(t, b, `[data-testid=steps]`)
 	if got := receiptSteps(t, b); got["Sent"] == "" || got["Opened"] != "" || got["Revealed"] != "" || got["First used"] != "" {
