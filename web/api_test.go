@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -924,4 +925,57 @@ func openAPIRefs(doc string) []string {
 		out = append(out, part[:strings.Index(part, `"`)])
 	}
 	return out
+}
+
+// A typed pin that clashes with a code on the lock is refused inside the write
+// (the API's hot path reads the lock's codes only there): 422 on pin, and the
+// new guest of the refused request is not saved. Concurrent creates asking
+// for one pin on one lock: one wins, with its guest and both audit lines.
+func TestAPICreateAccessPINClash(t *testing.T) {
+	app := newAPIApp(t)
+	now := app.clock.Now()
+	body := func(name, pin string) map[string]any {
+		return map[string]any{"guest": map[string]any{"name": name}, "lock_ids": []int64{app.lock.ID}, "pin": pin,
+			"starts_at": now.Add(time.Hour).Format(time.RFC3339), "ends_at": now.Add(72 * time.Hour).Format(time.RFC3339)}
+	}
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			statuses <- app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, body("Guest "+strconv.Itoa(i), "583920")).Status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	won := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusCreated:
+			won++
+		case http.StatusUnprocessableEntity:
+		default:
+			t.Errorf("status %d, want 201 or 422", s)
+		}
+	}
+	if won != 1 || app.apiCountGuests() != 1 || app.apiCountCodes() != 1 {
+		t.Fatalf("got %d winners, %d guests, %d codes; want 1 of each", won, app.apiCountGuests(), app.apiCountCodes())
+	}
+	acts := strings.Join(app.auditActions(), ",")
+	if strings.Count(acts, db.AuditAccessCreated) != 1 || strings.Count(acts, db.AuditLinkCreated) != 1 {
+		t.Errorf("audit: got %s, want one access_created and one link_created", acts)
+	}
+
+	for _, tc := range []struct{ pin, want string }{{"583920", "already on the lock"}, {"58392017", "starts with another"}} {
+		res := app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, body("Cleo", tc.pin))
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("clash %s: got %d %s, want 422", tc.pin, res.Status, res.Body)
+		}
+		if e := errorOf(t, res); !strings.Contains(e.Fields["pin"], tc.want) {
+			t.Errorf("clash %s: fields %v, want pin: %q", tc.pin, e.Fields, tc.want)
+		}
+	}
+	if app.apiCountGuests() != 1 {
+		t.Errorf("guests after refused clashes: got %d, want 1", app.apiCountGuests())
+	}
 }
