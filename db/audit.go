@@ -62,14 +62,15 @@ func (d *DB) Audit(ctx context.Context, e AuditEntry) error {
 	return d.tx(ctx, func(tx *sql.Tx) error { return d.audit(ctx, tx, e) })
 }
 
+const auditInsertQ = "INSERT INTO audit_log (at, owner_id, actor, action, ip, detail) VALUES (?, ?, ?, ?, ?, ?)"
+
 // audit appends an entry inside tx, for writes whose audit line must commit
 // with them.
 func (d *DB) audit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = d.now()
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO audit_log (at, owner_id, actor, action, ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
-		unix(e.At), sql.NullInt64{Int64: e.OwnerID, Valid: e.OwnerID != 0}, e.Actor, e.Action, e.IP, e.Detail)
+	_, err := d.txExec(ctx, tx, auditInsertQ, unix(e.At), sql.NullInt64{Int64: e.OwnerID, Valid: e.OwnerID != 0}, e.Actor, e.Action, e.IP, e.Detail)
 	if err != nil {
 		return fmt.Errorf("db: audit: %w", err)
 	}

@@ -35,10 +35,13 @@ type DB struct {
 	writerDone chan struct{}
 	closing    sync.RWMutex
 	closed     bool
+	commits    atomic.Uint64 // commits the writer made (WriterStats)
+	written    atomic.Uint64 // writes those commits carried
 
-	stmts stmtCache     // prepared statements of hot read paths (stmt.go)
-	gen   atomic.Uint64 // bumped on every commit (cache.go)
-	cache readCache
+	stmts  stmtCache            // prepared statements of hot read paths (stmt.go)
+	wstmts map[string]*sql.Stmt // prepared hot writes, read-only once Open returns
+	gen    atomic.Uint64        // bumped on every commit (cache.go)
+	cache  readCache
 }
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -90,6 +93,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	r.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
 	d.r = r
+	if err := d.prepareWrites(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
 	d.startWriter()
 	return d, nil
 }
@@ -98,6 +106,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 func (d *DB) Close() error {
 	d.stopWriter()
 	d.stmts.close()
+	d.closeWrites()
 	return errors.Join(d.r.Close(), d.w.Close())
 }
 

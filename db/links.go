@@ -143,14 +143,16 @@ func (d *DB) LinkByToken(ctx context.Context, token string) (ShareLink, error) {
 	return l, nil
 }
 
+const markOpenedQ = `UPDATE share_links SET first_opened_at = ?, opened_device = ?
+	WHERE id = ? AND first_opened_at IS NULL`
+
 // MarkLinkOpened records the first time the link's page was fetched, for the
 // owner's receipt. It never changes whether the link can reveal. Audit entries
 // given are written in the same transaction, only by the request that records
 // the first opening.
 func (d *DB) MarkLinkOpened(ctx context.Context, id int64, device string, audit ...AuditEntry) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE share_links SET first_opened_at = ?, opened_device = ?
-			WHERE id = ? AND first_opened_at IS NULL`, unix(d.now()), truncate(device, 60), id)
+		res, err := d.txExec(ctx, tx, markOpenedQ, unix(d.now()), truncate(device, 60), id)
 		if err != nil {
 			return fmt.Errorf("db: mark link opened: %w", err)
 		}
@@ -212,6 +214,10 @@ func (d *DB) CheckPassphrase(ctx context.Context, id int64, passphrase string) e
 // revoked, locked or unknown. Callers show one calm page for all of them.
 var ErrLinkGone = errors.New("this link can no longer show the code")
 
+const claimRevealQ = `UPDATE share_links SET revealed_at = ?
+	WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?
+	RETURNING ` + linkCols
+
 // ClaimReveal flips a link from unrevealed to revealed in one statement, so
 // exactly one request ever wins; it returns the access to reveal. Audit
 // entries given are written in the same transaction, only for the winner: the
@@ -221,9 +227,7 @@ func (d *DB) ClaimReveal(ctx context.Context, token string, audit ...AuditEntry)
 	var l ShareLink
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE share_links SET revealed_at = ?
-			WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?
-			RETURNING `+linkCols, now, HashToken(token), now))
+		l, err = scanLink(d.txQueryRow(ctx, tx, claimRevealQ, now, HashToken(token), now))
 		if err != nil {
 			return err
 		}

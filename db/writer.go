@@ -110,7 +110,18 @@ func (d *DB) txDirect(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// WriterStats counts the writer's commits and the writes they carried since
+// Open: writes/commits is the mean batch, how much group commit is saving.
+type WriterStats struct{ Commits, Writes uint64 }
+
+// WriterStats reads the group-commit counters.
+func (d *DB) WriterStats() WriterStats {
+	return WriterStats{Commits: d.commits.Load(), Writes: d.written.Load()}
+}
+
 func (d *DB) commitBatch(batch []writeReq) {
+	d.commits.Add(1)
+	d.written.Add(uint64(len(batch)))
 	if len(batch) == 1 {
 		r := batch[0]
 		r.done <- d.txDirect(r.ctx, safe(r.fn))
@@ -129,13 +140,13 @@ func (d *DB) commitBatch(batch []writeReq) {
 			results[i] = err
 			continue
 		}
-		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		if _, err := d.txExec(context.Background(), tx, "SAVEPOINT w"); err != nil {
 			results[i] = fmt.Errorf("db: savepoint: %w", err)
 			continue
 		}
 		if err := safe(r.fn)(tx); err != nil {
 			results[i] = err
-			if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
+			if _, rerr := d.txExec(context.Background(), tx, "ROLLBACK TO w"); rerr != nil {
 				// The transaction is unusable: fail the whole batch.
 				tx.Rollback()
 				for j, r := range batch {
@@ -148,7 +159,7 @@ func (d *DB) commitBatch(batch []writeReq) {
 				return
 			}
 		}
-		if _, err := tx.Exec("RELEASE w"); err != nil && results[i] == nil {
+		if _, err := d.txExec(context.Background(), tx, "RELEASE w"); err != nil && results[i] == nil {
 			results[i] = fmt.Errorf("db: release savepoint: %w", err)
 		}
 	}

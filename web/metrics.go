@@ -67,6 +67,7 @@ type opsCollector struct {
 	store                                    *db.DB
 	log                                      *slog.Logger
 	lag, pending, errors, offline, unreached *prometheus.Desc
+	commits, writes                          *prometheus.Desc
 }
 
 func newOpsCollector(store *db.DB, log *slog.Logger) *opsCollector {
@@ -76,6 +77,8 @@ func newOpsCollector(store *db.DB, log *slog.Logger) *opsCollector {
 		errors:    prometheus.NewDesc("gatehouse_connector_errors_total", "Failed connector calls made by the reconciler.", nil, nil),
 		offline:   prometheus.NewDesc("gatehouse_locks_offline", "Locks their connector reports offline.", nil, nil),
 		unreached: prometheus.NewDesc("gatehouse_locks_sync_failing", "Locks whose last reconcile failed.", nil, nil),
+		commits:   prometheus.NewDesc("gatehouse_db_commits_total", "Commits (one sync each) made by the store's group-commit writer.", nil, nil),
+		writes:    prometheus.NewDesc("gatehouse_db_writes_total", "Writes those commits carried; writes/commits is the mean batch.", nil, nil),
 	}
 }
 
@@ -85,6 +88,8 @@ func (c *opsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.errors
 	ch <- c.offline
 	ch <- c.unreached
+	ch <- c.commits
+	ch <- c.writes
 }
 
 func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -100,4 +105,7 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(o.ConnectorErrors))
 	ch <- prometheus.MustNewConstMetric(c.offline, prometheus.GaugeValue, float64(o.LocksOffline))
 	ch <- prometheus.MustNewConstMetric(c.unreached, prometheus.GaugeValue, float64(o.LocksUnreachable))
+	w := c.store.WriterStats()
+	ch <- prometheus.MustNewConstMetric(c.commits, prometheus.CounterValue, float64(w.Commits))
+	ch <- prometheus.MustNewConstMetric(c.writes, prometheus.CounterValue, float64(w.Writes))
 }

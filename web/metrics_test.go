@@ -41,6 +41,8 @@ func TestMetrics(t *testing.T) {
 		"gatehouse_reconciler_lag_seconds",
 		"gatehouse_locks_offline 1",
 		"gatehouse_connector_errors_total",
+		"gatehouse_db_commits_total",
+		"gatehouse_db_writes_total",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
