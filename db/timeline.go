@@ -320,13 +320,32 @@ func (f TimelineFilter) sinceSQL(after, upTo int64, limit int) (string, []any) {
 }
 
 // readTx runs fn in one read transaction: its statements see one snapshot.
-func (d *DB) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+// fn's queries of a fixed shape run prepared (preparedTx).
+func (d *DB) readTx(ctx context.Context, fn func(querier) error) error {
 	tx, err := d.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("db: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(preparedTx{d, tx})
+}
+
+// preparedTx runs a transaction's queries through the DB's prepared statements
+// (parsing a page's SQL cost as much as running it), all but those whose text
+// grows with the locks (a kind filter's per-lock ranges, per-lock date spans):
+// the statements kept are bounded by the filters' combinations.
+type preparedTx struct {
+	d  *DB
+	tx *sql.Tx
+}
+
+func (p preparedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if !strings.Contains(q, " UNION ALL ") && !strings.Contains(q, "CASE +lock_id") {
+		if st, ok := p.d.stmt(ctx, q).(*sql.Stmt); ok {
+			return p.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		}
+	}
+	return p.tx.QueryContext(ctx, q, args...)
 }
 
 func maxEventID(ctx context.Context, q querier) (int64, error) {
@@ -364,7 +383,7 @@ func queryTimeline(ctx context.Context, q querier, sqlq string, args []any) ([]T
 // Timeline returns one page of the filtered timeline, newest first.
 func (d *DB) Timeline(ctx context.Context, f TimelineFilter, q TimelinePageQuery) (TimelinePage, error) {
 	p := TimelinePage{AsOf: q.AsOf}
-	err := d.readTx(ctx, func(tx *sql.Tx) error {
+	err := d.readTx(ctx, func(tx querier) error {
 		if p.AsOf == 0 {
 			var err error
 			if p.AsOf, err = maxEventID(ctx, tx); err != nil {
@@ -395,7 +414,7 @@ func (d *DB) Timeline(ctx context.Context, f TimelineFilter, q TimelinePageQuery
 func (d *DB) TimelineSince(ctx context.Context, f TimelineFilter, after int64, limit int) ([]TimelineEvent, int64, error) {
 	var out []TimelineEvent
 	next := after
-	err := d.readTx(ctx, func(tx *sql.Tx) error {
+	err := d.readTx(ctx, func(tx querier) error {
 		top, err := maxEventID(ctx, tx)
 		if err != nil || top <= after {
 			return err

@@ -211,8 +211,35 @@ func (v *timelineView) days(events []db.TimelineEvent, after string) []views.Tim
 	return out
 }
 
-// timelineList is a page of the list after before (nil: the first page).
+// timelineFirstTTL is how long a first page is reused while this process
+// writes nothing (db.Cached: any commit here, an event stored included, ends
+// it). Events another process stores show within it, and the live poll, which
+// asks for events after the page's newest id, misses none of them.
+const timelineFirstTTL = 2 * time.Second
+
+// timelineList is a page of the list after before (nil: the first page, the one
+// every visit and every filter change asks for, reused as timelineFirstTTL says).
 func (s *Server) timelineList(ctx context.Context, v *timelineView, before *db.EventKey, asOf int64) (views.TimelineList, error) {
+	if before != nil {
+		return s.readTimelineList(ctx, v, before, asOf)
+	}
+	type firstPage struct {
+		list   views.TimelineList
+		guests []views.TimelineOption
+	}
+	fp, err := db.Cached(s.db, "web:timeline-first:"+v.p.url("/timeline"), timelineFirstTTL, func() (firstPage, error) {
+		l, err := s.readTimelineList(ctx, v, nil, 0)
+		return firstPage{l, v.guests}, err
+	})
+	if err != nil {
+		return views.TimelineList{}, err
+	}
+	v.guests = fp.guests // shared with other requests: never changed
+	return fp.list, nil
+}
+
+// readTimelineList reads and lays out a page of the list.
+func (s *Server) readTimelineList(ctx context.Context, v *timelineView, before *db.EventKey, asOf int64) (views.TimelineList, error) {
 	f := v.zones.filter(v.p)
 	page, err := s.db.Timeline(ctx, f, db.TimelinePageQuery{Before: before, AsOf: asOf, Limit: timelinePageSize})
 	if err != nil {
