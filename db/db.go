@@ -38,10 +38,12 @@ type DB struct {
 	commits    atomic.Uint64 // commits the writer made (WriterStats)
 	written    atomic.Uint64 // writes those commits carried
 
-	stmts  stmtCache            // prepared statements of hot read paths (stmt.go)
-	wstmts map[string]*sql.Stmt // prepared hot writes, read-only once Open returns
-	gen    atomic.Uint64        // bumped on every commit (cache.go)
-	cache  readCache
+	stmts    stmtCache            // prepared statements of hot read paths (stmt.go)
+	wstmts   map[string]*sql.Stmt // prepared hot writes, read-only once Open returns
+	gen      atomic.Uint64        // bumped on every commit (cache.go)
+	shares   shareCache           // guest pages' links (sharecache.go)
+	shareVer atomic.Uint64        // share_version as of the last commit
+	cache    readCache
 }
 
 // ErrNotFound is returned when a row asked for does not exist.
@@ -98,6 +100,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	d.refreshShareVersion()
 	d.startWriter()
 	return d, nil
 }

@@ -151,7 +151,7 @@ const markOpenedQ = `UPDATE share_links SET first_opened_at = ?, opened_device =
 // given are written in the same transaction, only by the request that records
 // the first opening.
 func (d *DB) MarkLinkOpened(ctx context.Context, id int64, device string, audit ...AuditEntry) error {
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
 		res, err := d.txExec(ctx, tx, markOpenedQ, unix(d.now()), truncate(device, 60), id)
 		if err != nil {
 			return fmt.Errorf("db: mark link opened: %w", err)
@@ -166,6 +166,11 @@ func (d *DB) MarkLinkOpened(ctx context.Context, id int64, device string, audit 
 		}
 		return nil
 	})
+	if err == nil {
+		// Recorded, now or by an earlier request: later pages must not try again.
+		d.shares.markOpened(id, d.now())
+	}
+	return err
 }
 
 // ErrLinkLocked is returned once a link has seen too many wrong passphrases.
@@ -225,9 +230,10 @@ const claimRevealQ = `UPDATE share_links SET revealed_at = ?
 func (d *DB) ClaimReveal(ctx context.Context, token string, audit ...AuditEntry) (ShareLink, error) {
 	now := unix(d.now())
 	var l ShareLink
+	hash := HashToken(token)
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		l, err = scanLink(d.txQueryRow(ctx, tx, claimRevealQ, now, HashToken(token), now))
+		l, err = scanLink(d.txQueryRow(ctx, tx, claimRevealQ, now, hash, now))
 		if err != nil {
 			return err
 		}
@@ -244,6 +250,7 @@ func (d *DB) ClaimReveal(ctx context.Context, token string, audit ...AuditEntry)
 	if err != nil {
 		return ShareLink{}, fmt.Errorf("db: claim reveal: %w", err)
 	}
+	d.shares.markRevealed(hash, l.RevealedAt) // before the winner is answered
 	return l, nil
 }
 
@@ -272,13 +279,41 @@ const shareQuery = `SELECT s.id, s.access_id, s.passphrase_hash IS NOT NULL, s.f
 	WHERE s.token_hash = ? ORDER BY c.lock_id`
 
 // ShareByToken reads a link by its token together with what its guest page
-// shows, in one prepared query: the guest page and the reveal read nothing
-// else. With withPIN, and only if the link can still reveal, it unseals the
-// access's PIN (the same on each of its locks). ErrNotFound for an unknown token.
+// shows, from the share cache (sharecache.go) or in one prepared query: the
+// guest page and the reveal read nothing else. With withPIN, and only if the
+// link can still reveal, it unseals the access's PIN (the same on each of its
+// locks). ErrNotFound for an unknown token. Callers must not change the
+// details' slices: they are shared.
 func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (ShareLink, ShareDetails, error) {
-	rows, err := d.stmt(ctx, shareQuery).QueryContext(ctx, HashToken(token))
+	hash := HashToken(token)
+	ver := d.shareVer.Load() // before the read: see refreshShareVersion
+	e, ok, epoch := d.shares.lookup(hash, ver)
+	if !ok {
+		var err error
+		if e.link, e.det, e.sealed, err = d.shareByHash(ctx, hash); err != nil {
+			return ShareLink{}, ShareDetails{}, err
+		}
+		e.ver = ver
+		d.shares.store(hash, epoch, e)
+	}
+	l, s := e.link, e.det
+	if withPIN && l.Usable(d.now()) {
+		if e.sealed == nil {
+			return ShareLink{}, ShareDetails{}, fmt.Errorf("db: the access of link %d has no code: %w", l.ID, ErrNotFound)
+		}
+		var err error
+		if s.PIN, err = d.unseal(e.sealed, "pin"); err != nil {
+			return ShareLink{}, ShareDetails{}, err
+		}
+	}
+	return l, s, nil
+}
+
+// shareByHash is ShareByToken's query, with the PIN still sealed.
+func (d *DB) shareByHash(ctx context.Context, hash []byte) (ShareLink, ShareDetails, []byte, error) {
+	rows, err := d.stmt(ctx, shareQuery).QueryContext(ctx, hash)
 	if err != nil {
-		return ShareLink{}, ShareDetails{}, fmt.Errorf("db: share link: %w", err)
+		return ShareLink{}, ShareDetails{}, nil, fmt.Errorf("db: share link: %w", err)
 	}
 	defer rows.Close()
 	var (
@@ -297,7 +332,7 @@ func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (Shar
 				&s.GuestName, &lockName, &instructions, &pin)...)
 		}))
 		if err != nil {
-			return ShareLink{}, ShareDetails{}, fmt.Errorf("db: scan share link: %w", err)
+			return ShareLink{}, ShareDetails{}, nil, fmt.Errorf("db: scan share link: %w", err)
 		}
 		a.StartsAt, a.EndsAt, a.CreatedAt, a.RevokedAt = fromUnix(starts), fromUnix(ends), fromUnix(created), fromUnix(revoked)
 		a.CreatedBy, a.RotatedTo = by.Int64, rotated.Int64
@@ -310,20 +345,12 @@ func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (Shar
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return ShareLink{}, ShareDetails{}, fmt.Errorf("db: share link: %w", err)
+		return ShareLink{}, ShareDetails{}, nil, fmt.Errorf("db: share link: %w", err)
 	}
 	if !found {
-		return ShareLink{}, ShareDetails{}, ErrNotFound
+		return ShareLink{}, ShareDetails{}, nil, ErrNotFound
 	}
-	if withPIN && l.Usable(d.now()) {
-		if sealed == nil {
-			return ShareLink{}, ShareDetails{}, fmt.Errorf("db: the access of link %d has no code: %w", l.ID, ErrNotFound)
-		}
-		if s.PIN, err = d.unseal(sealed, "pin"); err != nil {
-			return ShareLink{}, ShareDetails{}, err
-		}
-	}
-	return l, s, nil
+	return l, s, sealed, nil
 }
 
 // scanner adapts a Scan function to the scan helpers' row type.

@@ -71,7 +71,7 @@ func (c *stmtCache) close() {
 // reveal's CPU, spent on the writer goroutine that every write waits for. They
 // cannot be prepared later, since the writer's transaction holds the one write
 // connection. A statement not in the list runs unprepared, as before.
-var hotWrites = []string{claimRevealQ, auditInsertQ, markOpenedQ, "SAVEPOINT w", "RELEASE w", "ROLLBACK TO w"}
+var hotWrites = []string{claimRevealQ, auditInsertQ, markOpenedQ, "SAVEPOINT w", "RELEASE w", "ROLLBACK TO w", shareVersionQ}
 
 func (d *DB) prepareWrites(ctx context.Context) error {
 	d.wstmts = make(map[string]*sql.Stmt, len(hotWrites))

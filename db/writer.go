@@ -124,7 +124,9 @@ func (d *DB) commitBatch(batch []writeReq) {
 	d.written.Add(uint64(len(batch)))
 	if len(batch) == 1 {
 		r := batch[0]
-		r.done <- d.txDirect(r.ctx, safe(r.fn))
+		err := d.txDirect(r.ctx, safe(r.fn))
+		d.refreshShareVersion()
+		r.done <- err
 		return
 	}
 	tx, err := d.w.BeginTx(context.Background(), nil)
@@ -149,6 +151,7 @@ func (d *DB) commitBatch(batch []writeReq) {
 			if _, rerr := d.txExec(context.Background(), tx, "ROLLBACK TO w"); rerr != nil {
 				// The transaction is unusable: fail the whole batch.
 				tx.Rollback()
+				d.refreshShareVersion()
 				for j, r := range batch {
 					if j == i {
 						r.done <- err
@@ -165,6 +168,7 @@ func (d *DB) commitBatch(batch []writeReq) {
 	}
 	cerr := tx.Commit()
 	d.gen.Add(1)
+	d.refreshShareVersion()
 	for i, r := range batch {
 		if results[i] == nil && cerr != nil {
 			results[i] = fmt.Errorf("db: commit: %w", cerr)
