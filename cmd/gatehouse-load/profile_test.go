@@ -154,6 +154,7 @@ func BenchmarkGuest(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism(*parallel)
 			defer reportCPU(b)()
+			defer reportBatches(b, store)()
 			defer profileCPU(b, c.name)()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -365,6 +366,17 @@ func profileCPU(b *testing.B, name string) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+	}
+}
+
+// reportBatches adds the mean number of writes per commit (group commit).
+func reportBatches(b *testing.B, store *db.DB) func() {
+	start := store.WriterStats()
+	return func() {
+		end := store.WriterStats()
+		if c := end.Commits - start.Commits; c > 0 {
+			b.ReportMetric(float64(end.Writes-start.Writes)/float64(c), "writes/commit")
+		}
 	}
 }
 
