@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
 )
@@ -925,6 +928,48 @@ func TestTimelineCSVBytes(t *testing.T) {
 		if got := string(appendField(nil, f)) + ",x\n"; got != exp.String() {
 			t.Errorf("field %q: got %q, want %q", f, got, exp.String())
 		}
+	}
+}
+
+// brokenClient takes the first n bytes of an answer, then fails every write.
+type brokenClient struct {
+	h       http.Header
+	n       int
+	written int
+}
+
+func (b *brokenClient) Header() http.Header { return b.h }
+func (b *brokenClient) WriteHeader(int)     {}
+func (b *brokenClient) Write(p []byte) (int, error) {
+	if b.written+len(p) > b.n {
+		return 0, errors.New("client went away")
+	}
+	b.written += len(p)
+	return len(p), nil
+}
+
+// TestTimelineCSVClientGone: an export whose client goes away stops (the
+// reader too: the handler returns, and the database is usable).
+func TestTimelineCSVClientGone(t *testing.T) {
+	x := newTL(t)
+	now := x.app.clock.Now()
+	l := x.lock("Front door", "Europe/Berlin")
+	var evs []ev
+	for i := range 5000 {
+		evs = append(evs, ev{kind: "locked", method: "automatic", at: now.Add(-time.Duration(i) * time.Minute)})
+	}
+	x.ingest(l, evs...)
+	e := echo.New()
+	w := &brokenClient{h: http.Header{}, n: 100 << 10}
+	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/timeline.csv", nil), w)
+	if err := x.app.srv.timelineCSV(c); err != nil {
+		t.Fatalf("got %v, want the export to end quietly", err)
+	}
+	if w.written == 0 || w.written > 100<<10 {
+		t.Errorf("written %d bytes, want some, at most 100 KiB", w.written)
+	}
+	if n := len(x.get("/timeline").Body); n == 0 {
+		t.Error("the timeline does not answer after the broken export")
 	}
 }
 
