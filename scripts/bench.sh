@@ -21,6 +21,7 @@ SCENARIOS=${SCENARIOS:-healthz,signin-page,home,timeline,guest-page,reveal,revea
 LINKS=${LINKS:-20000}          # share links made (through the API) for the reveal scenario; the storm gets half, mixed a quarter
 PER_LINK=${PER_LINK:-5}        # concurrent reveals per link in the storm
 LOCKS=${LOCKS:-100}            # simulated locks the accesses are spread over
+SERVE_ARGS=${SERVE_ARGS:-}     # more flags for the load run's server, e.g. "--cpu-profile /tmp/gatehouse.cpu"
 WRITE_DOC=${WRITE_DOC:-}       # set: rewrite the table between the bench:load markers in docs/BENCHMARKS.md
 
 tmp=$(mktemp -d)
@@ -72,12 +73,15 @@ port=$(free_port)
 public="http://localhost:$port"
 db="$tmp/gatehouse.db"
 serve=("$tmp/gatehouse" serve --db "$db" --addr "127.0.0.1:$port" --public-url "$public")
+load_serve=("${serve[@]}")
+# shellcheck disable=SC2206 # SERVE_ARGS is split into flags on purpose
+[ -n "$SERVE_ARGS" ] && load_serve+=($SERVE_ARGS)
 
 # The invite creates and migrates the database the server then opens.
 link=$(timeout 30 "$tmp/gatehouse" invite --db "$db" --public-url "$public" 2>/dev/null)
 
 echo "== load (concurrency $CONCURRENCY, $DURATION per scenario and per baseline)"
-"${serve[@]}" >"$tmp/serve.log" 2>&1 &
+"${load_serve[@]}" >"$tmp/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 200); do
 	curl -fsS -o /dev/null --max-time 1 "$public/healthz" 2>/dev/null && break

@@ -33,6 +33,7 @@ type config struct {
 	SimDelay       time.Duration
 	Metrics        bool
 	RetentionDays  int
+	CPUProfile     string
 }
 
 // flagSet declares the flags shared by the commands that need them; env vars
@@ -62,6 +63,7 @@ func (fs *flagSet) serveFlags(c *config) {
 	fs.DurationVar(&c.EventsEvery, "events-every", 30*time.Second, "how often events are pulled from locks")
 	fs.DurationVar(&c.SimDelay, "sim-delay", 1500*time.Millisecond, "how long a simulated lock takes to set or remove a code")
 	fs.BoolVar(&c.Metrics, "metrics", false, "serve Prometheus metrics at /metrics")
+	fs.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the whole run to this file, for benchmarks (go tool pprof)")
 	fs.IntVar(&c.RetentionDays, "retention-days", db.DefaultRetentionDays, "keep events this many days, deleting older ones in the background (0 keeps all)")
 }
 

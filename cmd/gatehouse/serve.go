@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
@@ -25,6 +27,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	if c.CPUProfile != "" {
+		stop, err := startCPUProfile(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	store, err := openStore(ctx, c)
 	if err != nil {
@@ -105,4 +114,18 @@ func firstRunInvite(ctx context.Context, store *db.DB, c config, stdout io.Write
 		"(it works once and expires in %s):\n\n    %s/enroll/%s\n\n"+
 		"Then choose Locks → \"Add a simulated lock\" to try Gatehouse with a lock that lives in the database.\n\n", c.InviteTTL, c.PublicURL, token)
 	return nil
+}
+
+// startCPUProfile profiles the whole run, so a load run against the real
+// binary (scripts/bench.sh) can say where its time went.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
