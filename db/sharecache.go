@@ -19,7 +19,7 @@ import (
 // itself, in overlays applied to every answer, and they never go back.
 // Whatever the cache holds, the claim's single UPDATE still decides the winner.
 
-const shareCacheMax = 20_000 // links; beyond it everything is dropped and refilled
+const shareCacheMax = 10_000 // links (a few MB); beyond it everything is dropped and refilled
 
 type shareCache struct {
 	mu       sync.Mutex
