@@ -972,6 +972,8 @@ func (w *demoWorld) events() iter.Seq[db.SeedEvent] {
 		g := demoGen{rng: rand.New(rand.NewPCG(w.o.Seed+1, w.o.Seed^0x6576656e7473))}
 		next := 0 // the next story event
 		var day []db.SeedEvent
+		var order []int
+		var at []int64
 		for k := range days {
 			day = day[:0]
 			end := w.start.Add(time.Duration(k+1) * 24 * time.Hour)
@@ -985,9 +987,21 @@ func (w *demoWorld) events() iter.Seq[db.SeedEvent] {
 					day = g.fill(day, d, from, to, n)
 				}
 			}
-			slices.SortStableFunc(day, func(a, b db.SeedEvent) int { return a.At.Compare(b.At) })
-			for _, e := range day {
-				if !yield(e) {
+			// By time, ties in the order made (as a stable sort leaves them), but
+			// sorting positions, not events: a day holds ~55,000 at ten million,
+			// and a stable sort of the events themselves was 13 % of the load.
+			order, at = order[:0], at[:0]
+			for i, e := range day {
+				order, at = append(order, i), append(at, e.At.UnixNano())
+			}
+			slices.SortFunc(order, func(a, b int) int {
+				if c := cmp.Compare(at[a], at[b]); c != 0 {
+					return c
+				}
+				return cmp.Compare(a, b)
+			})
+			for _, i := range order {
+				if !yield(day[i]) {
 					return
 				}
 			}
