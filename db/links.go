@@ -221,10 +221,11 @@ var ErrLinkGone = errors.New("this link can no longer show the code")
 
 const claimRevealQ = `UPDATE share_links SET revealed_at = ?
 	WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?
-	RETURNING ` + linkCols
+	RETURNING id, access_id, revealed_at`
 
 // ClaimReveal flips a link from unrevealed to revealed in one statement, so
-// exactly one request ever wins; it returns the access to reveal. Audit
+// exactly one request ever wins; it returns the link's ID, AccessID and
+// RevealedAt (the page shown was read before, see ShareByToken). Audit
 // entries given are written in the same transaction, only for the winner: the
 // reveal and its audit line commit together or not at all.
 func (d *DB) ClaimReveal(ctx context.Context, token string, audit ...AuditEntry) (ShareLink, error) {
@@ -232,11 +233,11 @@ func (d *DB) ClaimReveal(ctx context.Context, token string, audit ...AuditEntry)
 	var l ShareLink
 	hash := HashToken(token)
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		l, err = scanLink(d.txQueryRow(ctx, tx, claimRevealQ, now, hash, now))
-		if err != nil {
+		var at int64
+		if err := d.txQueryRow(ctx, tx, claimRevealQ, now, hash, now).Scan(&l.ID, &l.AccessID, &at); err != nil {
 			return err
 		}
+		l.RevealedAt = time.Unix(at, 0).UTC()
 		for _, e := range audit {
 			if err := d.audit(ctx, tx, e); err != nil {
 				return err
