@@ -50,7 +50,9 @@ func TestShareCacheSeesEveryChange(t *testing.T) {
 		}},
 		{"window changed", func() error {
 			return d.ChangeWindow(ctx, s.Access.ID, s.Access.StartsAt, s.Access.EndsAt.Add(30*time.Minute))
-		}, func(_ ShareLink, got ShareDetails) bool { return got.Access.EndsAt.Equal(s.Access.EndsAt.Add(30 * time.Minute)) }},
+		}, func(_ ShareLink, got ShareDetails) bool {
+			return got.Access.EndsAt.Equal(s.Access.EndsAt.Add(30 * time.Minute))
+		}},
 		{"access revoked", func() error { return d.RevokeAccess(ctx, s.Access.ID) },
 			func(l ShareLink, _ ShareDetails) bool { return !l.RevokedAt.IsZero() && !l.Usable(time.Now()) }},
 	}
