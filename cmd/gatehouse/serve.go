@@ -26,7 +26,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.parse(&c, args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	logOut := newLogBuffer(stderr)
+	defer logOut.Close()
+	log := slog.New(flushOnWarn{slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: c.LogLevel}), logOut})
 	if c.CPUProfile != "" {
 		stop, err := startCPUProfile(c.CPUProfile)
 		if err != nil {
@@ -67,6 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hs := srv.HTTPServer(c.Addr)
 	log.Info("gatehouse listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", c.PublicURL.String()),
 		slog.String("db", c.DB), slog.String("version", version))
+	logOut.Flush() // scripts and tests wait for this line
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
