@@ -214,6 +214,8 @@ func BenchmarkServer(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism(*parallel)
 			defer reportCPU(b)()
+			var size atomic.Int64 // the body's length, which the client pays for too
+			defer func() { b.ReportMetric(float64(size.Load()), "body-bytes") }()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					req := httptest.NewRequest(http.MethodGet, "http://"+public.Host+c.path, nil)
@@ -227,6 +229,7 @@ func BenchmarkServer(b *testing.B) {
 						b.Errorf("GET %s: %d", c.path, w.Code)
 						return
 					}
+					size.Store(int64(w.Body.Len()))
 				}
 			})
 		})
