@@ -1,35 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// lockedBuffer is a bytes.Buffer safe to read while the flusher writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLogBufferWarningsAtOnce: info lines wait for a flush, a warning takes
 // them out at once, and Close writes whatever is left.
 func TestLogBufferWarningsAtOnce(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	buf := newLogBuffer(&out)
 	log := slog.New(flushOnWarn{slog.NewTextHandler(buf, nil), buf})
 	log.Info("request", "route", "/s/:token")
