@@ -176,13 +176,17 @@ func (v *timelineView) row(f timelineFacts) views.TimelineRow {
 	return r
 }
 
-// dayLabel names a day for its heading, relative to today in its zone.
+// dayLabel names a day for its heading, relative to today in its zone. When
+// the list mixes zones, "today" differs between doors (an hour after midnight
+// in Berlin it is still yesterday evening in New York, and the list showed two
+// "Yesterday" headings for two dates), so the headings say only the date.
 func (v *timelineView) dayLabel(d calDay, loc *time.Location) string {
 	today := calDayOf(v.now.In(loc))
-	switch d {
-	case today:
+	relative := !(v.zones.mixed && v.p.Lock == 0)
+	switch {
+	case relative && d == today:
 		return "Today · " + d.format("Monday 2 January")
-	case today.addDays(-1):
+	case relative && d == today.addDays(-1):
 		return "Yesterday · " + d.format("Monday 2 January")
 	}
 	if d.t.Year() != today.t.Year() {

@@ -1104,3 +1104,27 @@ func (c *clock) set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
+
+// TestTimelineMixedZonesSayDates: half an hour after midnight in Berlin it is
+// still yesterday evening in New York. A list of both doors names its days by
+// date only (it said "Yesterday" over two different dates); one door's list
+// still says "Today" and "Yesterday" in that door's zone.
+func TestTimelineMixedZonesSayDates(t *testing.T) {
+	headings := regexp.MustCompile(`<h3>[^<]*</h3>`)
+	x := newTL(t)
+	berlin := zoneOf("Europe/Berlin")
+	y, m, d := x.app.clock.Now().In(berlin).Date()
+	x.app.clock.set(time.Date(y, m, d, 0, 30, 0, 0, berlin))
+	now := x.app.clock.Now()
+	front, cabin := x.lock("Front door", "Europe/Berlin"), x.lock("Cabin door", "America/New_York")
+	x.ingest(front, ev{kind: "unlocked", method: "app", at: now.Add(-2 * time.Hour)}) // yesterday in Berlin
+	x.ingest(cabin, ev{kind: "unlocked", method: "app", at: now.Add(-time.Hour)})     // today in New York
+	both := x.get("/timeline").Body
+	if strings.Contains(both, "Today ·") || strings.Contains(both, "Yesterday ·") {
+		t.Errorf("a list of doors in two zones calls a day Today or Yesterday: %q", headings.FindAllString(both, -1))
+	}
+	one := x.get("/timeline?lock=" + strconv.FormatInt(cabin.ID, 10)).Body
+	if !strings.Contains(one, "Today ·") {
+		t.Errorf("the New York door's own list does not call its day Today: %q", headings.FindAllString(one, -1))
+	}
+}
