@@ -87,6 +87,8 @@ func TestHomeShots(t *testing.T) {
 		}
 		b.Navigate(ts.URL + "/")
 		b.Screenshot(filepath.Join(dir, size.name+"-home.png"))
+		b.Navigate(ts.URL + "/timeline") // the same history, as a list
+		b.Screenshot(filepath.Join(dir, size.name+"-timeline.png"))
 		for _, e := range b.ConsoleErrors() {
 			t.Errorf("%s console error: %q", size.name, e)
 		}
