@@ -142,8 +142,8 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access,
 		if err := tx.QueryRowContext(ctx, "SELECT time_zone FROM locks WHERE id = ?", lockID).Scan(&tz); err != nil {
 			return Access{}, "", fmt.Errorf("db: lock %d for access: %w", lockID, err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO access_codes (lock_id, access_id, label, pin_sealed, pin_len, starts_at,
-			ends_at, time_zone, status, status_at, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO access_codes (id, lock_id, access_id, label, pin_sealed, pin_len, starts_at,
+			ends_at, time_zone, status, status_at, next_attempt_at, created_at) VALUES (`+nextCodeID+`, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
 			lockID, a.ID, n.GuestName, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), tz, unix(now), unix(now), unix(now))
 		if err != nil {
 			return Access{}, "", fmt.Errorf("db: create access code: %w", err)

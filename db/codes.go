@@ -120,9 +120,9 @@ func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode) (AccessCode,
 				return ErrPINConflict
 			}
 		}
-		c, err = scanCode(tx.QueryRowContext(ctx, `INSERT INTO access_codes (lock_id, label, pin_sealed, pin_len,
+		c, err = scanCode(tx.QueryRowContext(ctx, `INSERT INTO access_codes (id, lock_id, label, pin_sealed, pin_len,
 			starts_at, ends_at, time_zone, status, status_at, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?) RETURNING `+codeCols,
+			VALUES (`+nextCodeID+`, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?) RETURNING `+codeCols,
 			n.LockID, n.Label, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), n.TimeZone,
 			unix(now), unix(now), unix(now)))
 		if err != nil {
@@ -378,3 +378,9 @@ func (d *DB) AllCodeCounts(ctx context.Context) (map[int64]CodeCounts, error) {
 	}
 	return out, rows.Err()
 }
+
+// nextCodeID is the id a new code takes: the next one, but never below the
+// floor a restore sets (migration 0008), so that no new code reuses the id of a
+// code made after the backup and perhaps still on a lock.
+const nextCodeID = `MAX((SELECT COALESCE(MAX(id), 0) FROM access_codes) + 1,
+	COALESCE((SELECT next FROM code_id_floor WHERE id = 1), 0))`

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -132,6 +133,10 @@ func Restore(ctx context.Context, path, backup string, key []byte, now time.Time
 		os.Remove(tmp)
 		return "", err
 	}
+	if err := raiseCodeFloor(ctx, tmp); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
 	if exists {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			err := os.Rename(path+suffix, aside+suffix)
@@ -193,4 +198,37 @@ func syncDir(dir string) error {
 		return fmt.Errorf("db: restore: sync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// lostCodeIDs bounds how many codes can have been made between the backup and
+// the restore: far more than any host gives, so the floor clears them all.
+const lostCodeIDs = 1_000_000
+
+// raiseCodeFloor makes every code given after the restore take an id above any
+// the codes made after the backup can have had (see migration 0008): those
+// codes are gone from the database, but they may still be on the locks with
+// their ids in their names. It works on the copy before it replaces the
+// database, in rollback-journal mode so that no -wal file is left beside the
+// copy, and creates the floor's table if the backup predates it.
+func raiseCodeFloor(ctx context.Context, path string) error {
+	x, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(DELETE)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("db: restore: %w", err)
+	}
+	defer x.Close()
+	x.SetMaxOpenConns(1)
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS code_id_floor (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL)",
+		"INSERT OR IGNORE INTO code_id_floor (id, next) VALUES (1, 0)",
+		`UPDATE code_id_floor SET next = MAX(next, (SELECT COALESCE(MAX(id), 0) FROM access_codes) + ?)`,
+	} {
+		var args []any
+		if strings.HasPrefix(q, "UPDATE") {
+			args = append(args, lostCodeIDs)
+		}
+		if _, err := x.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("db: restore: raise the code id floor: %w", err)
+		}
+	}
+	return x.Close()
 }
