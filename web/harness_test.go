@@ -45,7 +45,7 @@ type testApp struct {
 	srv   *Server
 	ts    *httptest.Server
 	clock *clock
-	logs  *bytes.Buffer
+	logs  *logBuffer
 	sim   *sim.Sim         // the simulated locks, on the test clock
 	rec   *lock.Reconciler // driven step by step with app.reconcile()
 
@@ -57,8 +57,8 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 	clk := &clock{now: time.Now()}
 	store := dbtest.New(t, db.WithClock(clk.Now))
 	u, _ := url.Parse(publicURL)
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	sims := sim.New(store, clk.Now, simDelay)
 	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), Now: clk.Now,
 		DefaultZone: "Europe/Berlin", Log: log})
@@ -114,15 +114,24 @@ func (a *testApp) addSimLock(name string) db.Lock {
 	return l
 }
 
-type lockedWriter struct {
+// logBuffer keeps the server's log. Tests read it while handlers still write
+// their request lines: a response with a Content-Length reaches the client
+// before its handler has logged it.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // client is one browser: a cookie jar, and headers a same-origin fetch would send.
