@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -581,27 +580,12 @@ func TestGiveAccessConcurrentSamePIN(t *testing.T) {
 	app := newTestApp(t, testOrigin)
 	c, _ := app.newOwner("Olivia")
 	l := app.addSimLock("Front door")
-	const n = 8
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	for i := range n {
+	won := race(t, 8, http.StatusSeeOther, func(i int) int {
 		form := app.giveForm("Guest "+strconv.Itoa(i), l)
 		form.Set("pin_mode", "own")
 		form.Set("pin", "583920")
-		wg.Go(func() { statuses <- c.postForm("/access", form).Status })
-	}
-	wg.Wait()
-	close(statuses)
-	won := 0
-	for s := range statuses {
-		switch s {
-		case http.StatusSeeOther:
-			won++
-		case http.StatusUnprocessableEntity:
-		default:
-			t.Errorf("status %d, want 303 or 422", s)
-		}
-	}
+		return c.postForm("/access", form).Status
+	})
 	if got, want := app.stored(), (stored{guests: 1, accesses: 1, codes: 1, links: 1}); won != 1 || got != want {
 		t.Errorf("got %d winners, stored %+v; want 1 winner, %+v", won, got, want)
 	}

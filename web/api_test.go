@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -938,26 +937,9 @@ func TestAPICreateAccessPINClash(t *testing.T) {
 		return map[string]any{"guest": map[string]any{"name": name}, "lock_ids": []int64{app.lock.ID}, "pin": pin,
 			"starts_at": now.Add(time.Hour).Format(time.RFC3339), "ends_at": now.Add(72 * time.Hour).Format(time.RFC3339)}
 	}
-	const n = 8
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			statuses <- app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, body("Guest "+strconv.Itoa(i), "583920")).Status
-		})
-	}
-	wg.Wait()
-	close(statuses)
-	won := 0
-	for s := range statuses {
-		switch s {
-		case http.StatusCreated:
-			won++
-		case http.StatusUnprocessableEntity:
-		default:
-			t.Errorf("status %d, want 201 or 422", s)
-		}
-	}
+	won := race(t, 8, http.StatusCreated, func(i int) int {
+		return app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, body("Guest "+strconv.Itoa(i), "583920")).Status
+	})
 	if won != 1 || app.apiCountGuests() != 1 || app.apiCountCodes() != 1 {
 		t.Fatalf("got %d winners, %d guests, %d codes; want 1 of each", won, app.apiCountGuests(), app.apiCountCodes())
 	}

@@ -288,3 +288,26 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// race runs do(0) … do(n-1) at once and counts the answers with status win;
+// any answer but win or 422 (refused, nothing saved) fails the test.
+func race(t *testing.T, n, win int, do func(i int) int) (won int) {
+	t.Helper()
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { statuses <- do(i) })
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		switch s {
+		case win:
+			won++
+		case http.StatusUnprocessableEntity:
+		default:
+			t.Errorf("status %d, want %d or 422", s, win)
+		}
+	}
+	return won
+}
