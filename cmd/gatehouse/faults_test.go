@@ -241,12 +241,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 		t.Fatal("give access to Ana: refused")
 	}
 	o.waitCode(ana.Codes[0], db.StatusSetting, 15*time.Second)
-	for end := time.Now().Add(10 * time.Second); copies(ana.Codes[0]) != 1 && time.Now().Before(end); {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if n := copies(ana.Codes[0]); n != 1 {
-		t.Fatalf("Ana's code: %d copies on Seam, want 1", n)
-	}
+	pollUntil(t, 10*time.Second, "one copy of Ana's code on Seam", func() bool { return copies(ana.Codes[0]) == 1 })
 
 	// The whole workspace goes down. Ana's revoked code cannot leave and Ben's
 	// new one cannot be created; both wait, and the pages say why.
@@ -293,9 +288,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 	}
 	o.waitCode(ana.Codes[0], db.StatusRemoved, 15*time.Second)
 	o.waitCode(ben.Codes[0], db.StatusSetting, 15*time.Second)
-	for end := time.Now().Add(10 * time.Second); copies(ben.Codes[0]) != 1 && time.Now().Before(end); {
-		time.Sleep(200 * time.Millisecond)
-	}
+	pollUntil(t, 10*time.Second, "one copy of Ben's code on Seam", func() bool { return copies(ben.Codes[0]) == 1 })
 	if a, b := copies(ana.Codes[0]), copies(ben.Codes[0]); a != 0 || b != 1 {
 		t.Errorf("after the outage: %d copies of Ana's code, %d of Ben's on Seam; want 0 and 1", a, b)
 	}
@@ -310,27 +303,23 @@ func TestFaultsSeamOutage(t *testing.T) {
 // waitErr waits until a code records an error, and returns it.
 func (o *procOwner) waitErr(id int64) string {
 	o.t.Helper()
-	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		if c := o.code(id); c.LastError != "" {
-			return c.LastError
-		}
-	}
-	o.t.Fatalf("code %d recorded no error within 15 s", id)
-	return ""
+	var c codeStatus
+	pollUntil(o.t, 15*time.Second, fmt.Sprintf("an error recorded for code %d", id), func() bool {
+		c = o.code(id)
+		return c.LastError != ""
+	})
+	return c.LastError
 }
 
 // seamLock waits for Gatehouse to discover a Seam device and returns its lock id.
 func seamLock(t *testing.T, s *procServer, device string) int64 {
 	t.Helper()
 	d := s.openDB()
-	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		var id int64
-		if err := d.QueryRow("SELECT id FROM locks WHERE device_id = ? AND removed_at IS NULL", device).Scan(&id); err == nil {
-			return id
-		}
-	}
-	t.Fatalf("Seam device %s not discovered within 15 s", device)
-	return 0
+	var id int64
+	pollUntil(t, 15*time.Second, "Seam device "+device+" discovered", func() bool {
+		return d.QueryRow("SELECT id FROM locks WHERE device_id = ? AND removed_at IS NULL", device).Scan(&id) == nil
+	})
+	return id
 }
 
 // TestIdleConnectionFlood opens 5,000 TCP connections to the binary that send
