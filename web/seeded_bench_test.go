@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,16 +117,6 @@ func (a *seededApp) serve(h echo.HandlerFunc, target string, htmx bool, w http.R
 	return c.Response().Status, nil
 }
 
-func seededTimes(b *testing.B, took []time.Duration) {
-	slices.Sort(took)
-	q := func(p float64) float64 {
-		return float64(took[min(int(p*float64(len(took))), len(took)-1)]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(q(0.5), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
-	b.ReportMetric(0, "ns/op") // the percentiles say it better
-}
-
 func BenchmarkSeededTimeline(b *testing.B) {
 	a := openSeeded(b)
 	lock, guest := strconv.FormatInt(a.lock, 10), strconv.FormatInt(a.guest, 10)
@@ -176,7 +164,7 @@ func BenchmarkSeededTimeline(b *testing.B) {
 					b.Fatalf("%s: %d %v", tc.name, status, err)
 				}
 			}
-			seededTimes(b, took)
+			reportTimes(b, took)
 		})
 	}
 }
@@ -207,7 +195,7 @@ func BenchmarkSeededGrid(b *testing.B) {
 			b.Fatalf("grid: %v", err)
 		}
 	}
-	seededTimes(b, took)
+	reportTimes(b, took)
 }
 
 // BenchmarkSeededHomeQueries is the home's three queries, read afresh each
@@ -231,35 +219,7 @@ func BenchmarkSeededHomeQueries(b *testing.B) {
 			b.Fatalf("home queries: %v", err)
 		}
 	}
-	seededTimes(b, took)
-}
-
-// seededSink counts and drops the body, as a client saving the file would.
-type seededSink struct {
-	h http.Header
-	n atomic.Int64
-}
-
-func (d *seededSink) Header() http.Header         { return d.h }
-func (d *seededSink) Write(p []byte) (int, error) { d.n.Add(int64(len(p))); return len(p), nil }
-func (d *seededSink) WriteHeader(int)             {}
-func (d *seededSink) Flush()                      {}
-
-// seededRSS is the process's resident set size in bytes (VmRSS).
-func seededRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	reportTimes(b, took)
 }
 
 // BenchmarkSeededCSV exports the whole history, and one lock's, through the
@@ -276,7 +236,7 @@ func BenchmarkSeededCSV(b *testing.B) {
 				t := time.NewTicker(20 * time.Millisecond)
 				defer t.Stop()
 				for {
-					peak.Store(max(peak.Load(), seededRSS()))
+					peak.Store(max(peak.Load(), rss()))
 					select {
 					case <-stop:
 						return
@@ -286,7 +246,7 @@ func BenchmarkSeededCSV(b *testing.B) {
 			}()
 			var bytes int64
 			for b.Loop() {
-				w := &seededSink{h: http.Header{}}
+				w := &discard{h: http.Header{}}
 				if _, err := a.serve(a.s.timelineCSV, "/timeline.csv"+tc.query, false, w); err != nil {
 					b.Fatal(err)
 				}
