@@ -171,8 +171,7 @@ func TestMeasureStopsWhenFixturesRunOut(t *testing.T) {
 }
 
 func TestSampleRSS(t *testing.T) {
-	s := sampleRSS(os.Getpid(), time.Millisecond)
-	time.Sleep(5 * time.Millisecond)
+	s := sampleRSS(os.Getpid(), time.Millisecond) // reads once before its first tick
 	kb, err := s.stop()
 	if err != nil || kb <= 0 {
 		t.Errorf("own VmRSS: %d kB, %v", kb, err)

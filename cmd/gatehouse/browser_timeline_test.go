@@ -85,22 +85,15 @@ func TestBrowserTimelineJourney(t *testing.T) {
 		}
 		guests[name], codes[name] = g, cs[0]
 	}
-	deadline := time.Now().Add(pageWait)
 	for name, k := range codes {
-		for {
+		pollUntil(t, pageWait, name+"'s code on the lock", func() bool {
 			c, err := store.AccessCode(ctx, k.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Status == db.StatusOnLock {
-				codes[name] = c
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s's code: %s, want on_lock", name, c.Status)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			codes[name] = c
+			return c.Status == db.StatusOnLock
+		})
 	}
 	var history []db.NewEvent
 	for i := range 80 {
