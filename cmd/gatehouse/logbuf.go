@@ -15,19 +15,22 @@ import (
 // logFlushEvery, at once for warnings and errors, and when the server stops;
 // a SIGKILL can lose the last fraction of a second of request lines.
 type logBuffer struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	mu     sync.Mutex
+	w      *bufio.Writer
+	closed bool // after Close, lines go straight out
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 const logFlushEvery = 200 * time.Millisecond
 
-func newLogBuffer(out io.Writer) *logBuffer {
+func newLogBuffer(out io.Writer) *logBuffer { return newLogBufferEvery(out, logFlushEvery) }
+
+func newLogBufferEvery(out io.Writer, every time.Duration) *logBuffer {
 	b := &logBuffer{w: bufio.NewWriterSize(out, 32<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
-		t := time.NewTicker(logFlushEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
@@ -45,7 +48,12 @@ func newLogBuffer(out io.Writer) *logBuffer {
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.w.Write(p)
+	n, err := b.w.Write(p)
+	if err == nil && b.closed {
+		// Background loops can still log while the server returns.
+		err = b.w.Flush()
+	}
+	return n, err
 }
 
 // Flush writes what is buffered.
@@ -55,10 +63,14 @@ func (b *logBuffer) Flush() {
 	b.w.Flush()
 }
 
-// Close flushes and stops the background flushes.
+// Close flushes, stops the background flushes, and makes later lines go
+// straight out.
 func (b *logBuffer) Close() {
 	close(b.stop)
 	<-b.done
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
 }
 
 // flushOnWarn is a slog handler that flushes the buffer after every record at
