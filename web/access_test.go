@@ -590,3 +590,29 @@ func TestGiveAccessConcurrentSamePIN(t *testing.T) {
 		t.Errorf("got %d winners, stored %+v; want 1 winner, %+v", won, got, want)
 	}
 }
+
+// A form refused for another reason never says whether its code is already on
+// the door: that would let anyone signed in, or any API token, test which
+// codes a lock holds without saving or auditing anything.
+func TestRefusedFormDoesNotProbeCodes(t *testing.T) {
+	app := newTestApp(t, testOrigin)
+	c, _ := app.newOwner("Olivia")
+	l := app.addSimLock("Front door")
+	first := app.giveForm("Ana", l)
+	first.Set("pin_mode", "own")
+	first.Set("pin", "583920")
+	if res := c.postForm("/access", first); res.Status != http.StatusSeeOther {
+		t.Fatalf("first access: %d", res.Status)
+	}
+	probe := app.giveForm("Ben", l)
+	probe.Set("pin_mode", "own")
+	probe.Set("pin", "583920")
+	probe.Set("passphrase", strings.Repeat("x", 101)) // refused for this
+	res := c.postForm("/access", probe)
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("probe: %d, want 422", res.Status)
+	}
+	if strings.Contains(res.Body, "already on the lock") {
+		t.Error("a refused form told whether its code is on the lock")
+	}
+}

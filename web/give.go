@@ -156,18 +156,11 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 		}
 		return res, rules, errs, nil
 	}
-	var taken []string
-	if len(errs) > 0 {
-		// Nothing will be saved: name a clash now rather than on the next try.
-		for _, l := range res.Locks {
-			pins, err := s.db.LivePINs(ctx, l.ID)
-			if err != nil {
-				return res, rules, nil, err
-			}
-			taken = append(taken, pins...)
-		}
-	}
-	if err := lock.CheckPIN(pin, rules, taken); err != nil {
+	// The rules only: a clash with a code on the lock is found inside the write
+	// (saveAccess). Checking it here too, on a form refused for another reason,
+	// would let anyone signed in (or any API token) test which codes a door
+	// holds without saving or auditing anything.
+	if err := lock.CheckPIN(pin, rules, nil); err != nil {
 		errs[fPIN] = err.Error()
 	}
 	return res, rules, errs, nil
