@@ -195,8 +195,10 @@ func linkChip(l db.ShareLink, now time.Time) (string, string) {
 		return "muted", "link cancelled"
 	case !l.LockedAt.IsZero():
 		return "bad", "link locked: wrong passphrases"
-	case !now.Before(l.ExpiresAt):
+	case !now.Before(l.ExpiresAt) && l.FirstOpenedAt.IsZero():
 		return "warn", "link expired unopened"
+	case !now.Before(l.ExpiresAt):
+		return "warn", "link expired, code not revealed"
 	case !l.FirstOpenedAt.IsZero():
 		return "info", "link opened, code not revealed"
 	}

@@ -248,3 +248,16 @@ func TestHomeQueryPlans(t *testing.T) {
 		t.Logf("%s: %s", name, strings.Join(plan, " | "))
 	}
 }
+
+// TestLinkChipExpired: an expired link says whether the guest ever opened it.
+func TestLinkChipExpired(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	l := db.ShareLink{ID: 1, ExpiresAt: now.Add(-time.Hour)}
+	if _, label := linkChip(l, now); label != "link expired unopened" {
+		t.Errorf("never opened: %q", label)
+	}
+	l.FirstOpenedAt = now.Add(-2 * time.Hour)
+	if _, label := linkChip(l, now); label != "link expired, code not revealed" {
+		t.Errorf("opened, not revealed: %q", label)
+	}
+}
