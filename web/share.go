@@ -113,6 +113,8 @@ func (s *Server) reveal(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	token := c.Param("token")
+	pin := d.PIN
+	d.PIN = "" // the page carries the code only once the claim has committed
 	p := shareView(l, d, token)
 	if l.HasPassphrase {
 		err := s.db.CheckPassphrase(ctx, l.ID, c.FormValue("passphrase"))
@@ -121,7 +123,6 @@ func (s *Server) reveal(c echo.Context) error {
 		case errors.As(err, &wrong):
 			s.metrics.reveal("wrong_passphrase")
 			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "a wrong passphrase on a share link")
-			p.PIN = ""
 			p.PassphraseError = "That passphrase is not right. " + plural(wrong.Left, "try is", "tries are") + " left before this link locks."
 			return render(c, http.StatusUnprocessableEntity, views.Share(p))
 		case errors.Is(err, db.ErrLinkLocked):
@@ -132,7 +133,7 @@ func (s *Server) reveal(c echo.Context) error {
 			return err
 		}
 	}
-	if p.PIN == "" {
+	if pin == "" {
 		return errors.New("web: reveal: no PIN read for a usable link")
 	}
 	_, err = s.db.ClaimReveal(ctx, token, db.AuditEntry{Action: db.AuditLinkRevealed, IP: c.RealIP(),
@@ -142,6 +143,7 @@ func (s *Server) reveal(c echo.Context) error {
 		return s.linkGone(c, err)
 	}
 	s.metrics.reveal("revealed")
+	p.PIN = pin
 	return render(c, http.StatusOK, views.Revealed(p))
 }
 
