@@ -14,10 +14,6 @@ import (
 // is current: a process never sees its own writes late. Writes made by another
 // process sharing the database file are seen within the entry's TTL.
 
-// Generation is the count of commits this DB has made; it changes whenever data
-// this process wrote may have changed.
-func (d *DB) Generation() uint64 { return d.gen.Load() }
-
 type cacheEntry struct {
 	gen     uint64
 	expires time.Time
