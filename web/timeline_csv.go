@@ -254,7 +254,7 @@ type csvDay struct {
 func (d *csvDay) at(secs int64) string {
 	n := floorDiv(secs, 86400)
 	if d.text == "" || n != d.n {
-		d.n, d.text = n, time.Unix(n*86400, 0).UTC().Format(dateLayout)
+		d.n, d.text = n, time.Unix(n*86400, 0).UTC().Format(formDate)
 	}
 	return d.text
 }

@@ -50,14 +50,14 @@ func knownKind(k string) bool {
 // calDay is a calendar day, read in some zone.
 type calDay struct{ t time.Time } // midnight UTC of the day; zero: none
 
-const dateLayout = "2006-01-02"
-
+// parseCalDay reads a filter's "2024-05-03" with the access forms' parseDate,
+// kept to the years a lock's history can hold.
 func parseCalDay(s string) (calDay, bool) {
-	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
-	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+	y, m, d, err := parseDate(s)
+	if err != nil || y < 2000 || y > 2200 {
 		return calDay{}, false
 	}
-	return calDay{t}, true
+	return calDay{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}, true
 }
 
 func calDayOf(t time.Time) calDay {
@@ -66,7 +66,7 @@ func calDayOf(t time.Time) calDay {
 }
 
 func (d calDay) IsZero() bool           { return d.t.IsZero() }
-func (d calDay) String() string         { return d.t.Format(dateLayout) }
+func (d calDay) String() string         { return d.t.Format(formDate) }
 func (d calDay) addDays(n int) calDay   { return calDay{d.t.AddDate(0, 0, n)} }
 func (d calDay) before(e calDay) bool   { return d.t.Before(e.t) }
 func (d calDay) format(l string) string { return d.t.Format(l) }

@@ -222,3 +222,14 @@ func FuzzParseWindow(f *testing.F) {
 		}
 	})
 }
+
+// TestParseCalDay: the timeline's dates are parseDate's, within 2000 to 2200.
+func TestParseCalDay(t *testing.T) {
+	for s, want := range map[string]string{"2024-05-03": "2024-05-03", " 2024-05-03 ": "2024-05-03", "2000-01-01": "2000-01-01",
+		"2200-12-31": "2200-12-31", "1999-12-31": "", "2201-01-01": "", "": "", "2024-02-30": "", "24-05-03": "", "3 May 2024": ""} {
+		d, ok := parseCalDay(s)
+		if got := dateText(d); got != want || ok != (want != "") {
+			t.Errorf("parseCalDay(%q): got %q, %v, want %q", s, got, ok, want)
+		}
+	}
+}
