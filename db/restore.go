@@ -19,6 +19,17 @@ import (
 // server, has the database open.
 var ErrInUse = errors.New("db: the database is in use: stop Gatehouse (and anything else that has it open) first")
 
+// Why CheckBackup (and so Restore) refuses a backup; match with errors.Is.
+var (
+	// ErrBackupCorrupt: the backup fails integrity_check or is not a SQLite
+	// database at all. The error wraps what SQLite reported.
+	ErrBackupCorrupt = errors.New("db: the backup is damaged or is not a SQLite database")
+	// ErrBackupNoKey: the backup holds sealed secrets and no key was given.
+	ErrBackupNoKey = errors.New("db: the backup holds sealed codes or API keys, and there is no key file: put the key file saved with this backup in place first")
+	// ErrBackupKey: the key given does not open the backup's sealed secrets.
+	ErrBackupKey = errors.New("db: the key file does not open the codes in this backup: put the key file saved with this backup in place first")
+)
+
 // BackupInfo is what CheckBackup found in a backup file.
 type BackupInfo struct {
 	Version int  // schema version of the backup
@@ -34,7 +45,10 @@ func CheckBackup(ctx context.Context, path string, key []byte) (BackupInfo, erro
 		return info, fmt.Errorf("db: backup: %w", err)
 	}
 	if err := CheckIntegrity(ctx, path); err != nil {
-		return info, err
+		if ctx.Err() != nil {
+			return info, err
+		}
+		return info, fmt.Errorf("%w: %w", ErrBackupCorrupt, err)
 	}
 	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
@@ -67,10 +81,10 @@ func CheckBackup(ctx context.Context, path string, key []byte) (BackupInfo, erro
 		}
 		info.Sealed = true
 		if key == nil {
-			return info, errors.New("db: the backup holds sealed codes or API keys, and there is no key file: put the key file saved with this backup in place first")
+			return info, ErrBackupNoKey
 		}
 		if _, err := d.unseal(sealed, q.purpose); err != nil {
-			return info, errors.New("db: the key file does not open the codes in this backup: put the key file saved with this backup in place first")
+			return info, ErrBackupKey
 		}
 	}
 	return info, nil

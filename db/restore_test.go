@@ -105,34 +105,45 @@ func TestRestoreRefuses(t *testing.T) {
 		dir, path, backup, _ := restoreFixture(t)
 		other := make([]byte, db.KeySize)
 		rand.Read(other)
-		_, err := db.Restore(ctx, path, backup, other, now)
-		if err == nil {
-			t.Error("restore with another key: got nil, want an error")
+		if _, err := db.Restore(ctx, path, backup, other, now); !errors.Is(err, db.ErrBackupKey) {
+			t.Errorf("restore with another key: got %v, want ErrBackupKey", err)
 		}
-		t.Logf("another key: %v", err)
-		if _, err := db.Restore(ctx, path, backup, nil, now); err == nil {
-			t.Error("restore without a key: got nil, want an error")
+		if _, err := db.Restore(ctx, path, backup, nil, now); !errors.Is(err, db.ErrBackupNoKey) {
+			t.Errorf("restore without a key: got %v, want ErrBackupNoKey", err)
 		}
 		assertOnlyFiles(t, dir, "g.db", "backup.db")
 	})
 	t.Run("corrupt", func(t *testing.T) {
-		dir, path, backup, key := restoreFixture(t)
-		b, err := os.ReadFile(backup)
-		if err != nil {
-			t.Fatal(err)
+		for _, tc := range []struct {
+			name   string
+			damage func([]byte) []byte
+		}{
+			{"damaged pages", func(b []byte) []byte {
+				for i := 4096 * 2; i < len(b) && i < 4096*4; i++ {
+					b[i] = 0x5a
+				}
+				return b
+			}},
+			{"not a SQLite database", func(b []byte) []byte {
+				return []byte("id,name\n1,Front door\n")
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				dir, path, backup, key := restoreFixture(t)
+				b, err := os.ReadFile(backup)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(backup, tc.damage(b), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				_, err = db.Restore(ctx, path, backup, key, now)
+				if !errors.Is(err, db.ErrBackupCorrupt) {
+					t.Errorf("restore: got %v, want ErrBackupCorrupt", err)
+				}
+				assertOnlyFiles(t, dir, "g.db", "backup.db")
+			})
 		}
-		for i := 4096 * 2; i < len(b) && i < 4096*4; i++ {
-			b[i] = 0x5a
-		}
-		if err := os.WriteFile(backup, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, err = db.Restore(ctx, path, backup, key, now)
-		if err == nil {
-			t.Error("restore of a damaged backup: got nil, want an error")
-		}
-		t.Logf("damaged backup: %v", err)
-		assertOnlyFiles(t, dir, "g.db", "backup.db")
 	})
 	t.Run("newer schema", func(t *testing.T) {
 		dir, path, backup, key := restoreFixture(t)
