@@ -70,9 +70,13 @@ func (d calDay) String() string         { return d.t.Format(formDate) }
 func (d calDay) addDays(n int) calDay   { return calDay{d.t.AddDate(0, 0, n)} }
 func (d calDay) before(e calDay) bool   { return d.t.Before(e.t) }
 func (d calDay) format(l string) string { return d.t.Format(l) }
+
+// start is the instant the day begins in loc. Where clocks skip midnight (Chile
+// springs from 24:00 to 01:00) that is 01:00, not time.Date's 23:00 of the day
+// before, which put an hour of the eve into the day's filter.
 func (d calDay) start(loc *time.Location) time.Time {
 	y, m, dd := d.t.Date()
-	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	return wallTime(y, m, dd, 0, 0, 0, loc)
 }
 
 // timelineParams are a timeline URL's filters, validated.

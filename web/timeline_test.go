@@ -1050,6 +1050,35 @@ func TestTimelineDaysAcrossDST(t *testing.T) {
 	}
 }
 
+// TestTimelineDaysWhereMidnightIsSkipped: Chile springs forward at midnight
+// (24:00 on 6 September 2025 becomes 01:00 on the 7th), so the 7th begins at
+// 01:00. A filter for the 7th holds none of the 6th's last hour (time.Date read
+// its midnight as 23:00 on the 6th), and a filter for the 6th holds all of it.
+func TestTimelineDaysWhereMidnightIsSkipped(t *testing.T) {
+	x := newTL(t)
+	x.app.clock.set(time.Date(2025, 12, 1, 12, 0, 0, 0, time.UTC))
+	casa := x.lock("Casa", "America/Santiago")
+	ids := x.ingest(casa,
+		ev{kind: "unlocked", method: "app", at: utc("2025-09-07T03:30:00Z")}, // 23:30 -04 on the 6th
+		ev{kind: "unlocked", method: "app", at: utc("2025-09-07T04:30:00Z")}, // 01:30 -03 on the 7th
+		ev{kind: "unlocked", method: "app", at: utc("2025-09-08T02:30:00Z")}, // 23:30 -03 on the 7th
+	)
+	lock := "lock=" + strconv.FormatInt(casa.ID, 10) + "&"
+	for _, tc := range []struct {
+		query string
+		want  []int64
+	}{
+		{lock + "from=2025-09-07&to=2025-09-07", []int64{ids[2], ids[1]}},
+		{lock + "from=2025-09-06&to=2025-09-06", []int64{ids[0]}},
+		{"from=2025-09-07", []int64{ids[2], ids[1]}},
+		{"to=2025-09-06", []int64{ids[0]}},
+	} {
+		if got := rowIDs(x.get("/timeline?" + tc.query).Body); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
+
 // TestTimelineEmbeds: the lock page lists its own events with "load more" and
 // live updates; the page of another lock does not show them.
 func TestTimelineEmbeds(t *testing.T) {

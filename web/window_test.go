@@ -223,6 +223,35 @@ func FuzzParseWindow(f *testing.F) {
 	})
 }
 
+// TestCalDayStart: a timeline day begins at the wallTime of its midnight, which
+// where clocks skip midnight is the first instant after the gap, on the day
+// itself (time.Date gave 23:00 of the day before).
+func TestCalDayStart(t *testing.T) {
+	cases := []struct {
+		zone, day, want, wall string
+	}{
+		{"America/Santiago", "2025-09-07", "2025-09-07T04:00:00Z", "2025-09-07 01:00 -03"},
+		{"America/Santiago", "2025-09-08", "2025-09-08T03:00:00Z", "2025-09-08 00:00 -03"},
+		{"America/Santiago", "2025-04-06", "2025-04-06T04:00:00Z", "2025-04-06 00:00 -04"}, // falls back at 24:00: the 5th ends twice, the 6th begins once
+		{"America/Havana", "2026-03-08", "2026-03-08T05:00:00Z", "2026-03-08 01:00 CDT"},
+		{"Europe/Berlin", "2026-03-29", "2026-03-28T23:00:00Z", "2026-03-29 00:00 CET"},
+	}
+	for _, tc := range cases {
+		loc := mustZone(t, tc.zone)
+		d, ok := parseCalDay(tc.day)
+		if !ok {
+			t.Fatalf("parseCalDay(%q): not a day", tc.day)
+		}
+		got := d.start(loc)
+		if want := utc(tc.want); !got.Equal(want) {
+			t.Errorf("%s %s: got %s, want %s", tc.zone, tc.day, got.UTC().Format(time.RFC3339), tc.want)
+		}
+		if wall := got.In(loc).Format("2006-01-02 15:04 MST"); wall != tc.wall {
+			t.Errorf("%s %s wall clock: got %s, want %s", tc.zone, tc.day, wall, tc.wall)
+		}
+	}
+}
+
 // TestParseCalDay: the timeline's dates are parseDate's, within 2000 to 2200.
 func TestParseCalDay(t *testing.T) {
 	for s, want := range map[string]string{"2024-05-03": "2024-05-03", " 2024-05-03 ": "2024-05-03", "2000-01-01": "2000-01-01",
