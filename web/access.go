@@ -475,6 +475,12 @@ func (s *Server) revokeAccess(c echo.Context) error {
 	return redirect(c, s.accessPath(g, a, "revoked"))
 }
 
+// rotatedMeanwhile is what an owner reads when their rotation lost to another
+// request (a second click, another owner) that rotated or revoked the access
+// after this one read it.
+const rotatedMeanwhile = "This access was replaced or revoked meanwhile (by a second click, or another owner), so nothing more was changed. " +
+	"If its new link did not reach you, make a new link on the access that replaced it."
+
 // rotateAttempts is how often a rotation retries when another owner took the
 // generated code between the check and the save.
 const rotateAttempts = 3
@@ -494,12 +500,17 @@ func (s *Server) rotateAccess(c echo.Context) error {
 		pin, err := s.freshPIN(ctx, a, locks)
 		if err != nil {
 			var pe *lock.PINError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN) {
 				return s.accessGone(c, g, a, pinProblem(err))
 			}
 			return err
 		}
 		next, token, err = s.db.RotateAccess(ctx, a.ID, pin, db.LinkOptions{})
+		if errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound) {
+			// Another request (a second click, another owner) rotated or revoked it
+			// since this one read it.
+			return s.accessGone(c, g, a, rotatedMeanwhile)
+		}
 		if !errors.Is(err, db.ErrPINConflict) {
 			if err != nil {
 				return err

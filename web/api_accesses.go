@@ -325,6 +325,10 @@ func (s *Server) apiRotate(ctx context.Context, old db.Access, locks []db.Lock, 
 			return db.Access{}, "", err
 		}
 		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link)
+		if errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound) {
+			return db.Access{}, "", &apiError{Status: http.StatusConflict, Code: codeConflict,
+				Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
+		}
 		if !errors.Is(err, db.ErrPINConflict) {
 			return a, token, err
 		}
