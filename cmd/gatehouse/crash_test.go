@@ -169,8 +169,23 @@ func (s *procServer) openDB() *sql.DB {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.t.Cleanup(func() { d.Close() })
+	s.t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			s.t.Errorf("close the test's handle on %s: %v", s.db, err)
+		}
+	})
 	return d
+}
+
+// queryInt reads one integer (a COUNT, an id) from d; a failed query fails
+// the test rather than reading as 0.
+func queryInt(t *testing.T, d *sql.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := d.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s %v: %v", q, args, err)
+	}
+	return n
 }
 
 // ---- an owner and their booking system, over HTTP ----
@@ -458,9 +473,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Errorf("access %d: its revoke was acknowledged, then lost", id)
 		}
 		for _, code := range a.Codes {
-			var n int
-			check.QueryRow("SELECT COUNT(*) FROM access_codes WHERE id = ? AND access_id = ?", code, id).Scan(&n)
-			if n != 1 {
+			if n := queryInt(t, check, "SELECT COUNT(*) FROM access_codes WHERE id = ? AND access_id = ?", code, id); n != 1 {
 				t.Errorf("access %d: code %d acknowledged, then lost", id, code)
 			}
 		}
@@ -478,10 +491,8 @@ func TestCrashSafety(t *testing.T) {
 			t.Errorf("a link showed its code %d times, want at most once", n)
 		}
 	}
-	var auditRevealed int
-	check.QueryRow("SELECT COUNT(*) FROM audit_log WHERE action = ?", db.AuditLinkRevealed).Scan(&auditRevealed)
-	var linksRevealed int
-	check.QueryRow("SELECT COUNT(*) FROM share_links WHERE revealed_at IS NOT NULL").Scan(&linksRevealed)
+	auditRevealed := queryInt(t, check, "SELECT COUNT(*) FROM audit_log WHERE action = ?", db.AuditLinkRevealed)
+	linksRevealed := queryInt(t, check, "SELECT COUNT(*) FROM share_links WHERE revealed_at IS NOT NULL")
 	if auditRevealed != linksRevealed {
 		t.Errorf("audit: %d reveal lines for %d revealed links, want one each", auditRevealed, linksRevealed)
 	}
@@ -491,20 +502,25 @@ func TestCrashSafety(t *testing.T) {
 	// revoked is left behind, and every keypad press was ingested.
 	var last string
 	for range 60 { // 30 s
-		if last = crashConverged(check, led, lockIDs); last == "" {
+		if last = crashConverged(t, check, led, lockIDs); last == "" {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	if last != "" {
-		rows, _ := check.Query("SELECT id, COALESCE(lease_holder, ''), COALESCE(lease_until, 0) FROM locks")
+		rows, err := check.Query("SELECT id, COALESCE(lease_holder, ''), COALESCE(lease_until, 0) FROM locks")
+		if err != nil {
+			t.Fatalf("not converged (%s); reading the locks' leases: %v", last, err)
+		}
 		for rows.Next() {
 			var id, until int64
 			var holder string
-			rows.Scan(&id, &holder, &until)
+			if err := rows.Scan(&id, &holder, &until); err != nil {
+				t.Fatalf("not converged (%s); reading a lock's lease: %v", last, err)
+			}
 			t.Logf("lock %d: lease %q until %v", id, holder, time.Unix(until, 0).Sub(time.Now()).Round(time.Second))
 		}
-		rows.Close()
+		closeRows(t, rows, "the locks' leases")
 		t.Fatalf("not converged 30 s after the last restart: %s", last)
 	}
 	if strings.Contains(s.log.String(), "panic") {
@@ -598,11 +614,13 @@ func crashClient(ctx context.Context, o *procOwner, led *crashLedger, lockIDs []
 }
 
 // crashConverged says what is not yet converged, or "" once everything is.
-func crashConverged(d *sql.DB, led *crashLedger, lockIDs []int64) string {
+// A query that fails fails the test: it is not "not converged yet".
+func crashConverged(t *testing.T, d *sql.DB, led *crashLedger, lockIDs []int64) string {
+	t.Helper()
 	rows, err := d.Query(`SELECT c.id, c.status, c.lock_id, a.revoked_at IS NOT NULL FROM access_codes c
 		JOIN accesses a ON a.id = c.access_id`)
 	if err != nil {
-		return err.Error()
+		t.Fatalf("converged? read the codes: %v", err)
 	}
 	type code struct {
 		status  string
@@ -614,12 +632,11 @@ func crashConverged(d *sql.DB, led *crashLedger, lockIDs []int64) string {
 		var id int64
 		var c code
 		if err := rows.Scan(&id, &c.status, &c.lock, &c.revoked); err != nil {
-			rows.Close()
-			return err.Error()
+			t.Fatalf("converged? read a code: %v", err)
 		}
 		codes[id] = c
 	}
-	rows.Close()
+	closeRows(t, rows, "the codes")
 	for id, c := range codes {
 		want := db.StatusOnLock
 		if c.revoked {
@@ -633,23 +650,28 @@ func crashConverged(d *sql.DB, led *crashLedger, lockIDs []int64) string {
 	onLock := map[int64]int{}
 	rows, err = d.Query(`SELECT s.name, s.state FROM sim_codes s`)
 	if err != nil {
-		return err.Error()
+		t.Fatalf("converged? read the simulated locks' codes: %v", err)
 	}
-	for rows.Next() {
+	var notConverged string
+	for rows.Next() && notConverged == "" {
 		var name, state string
-		rows.Scan(&name, &state)
+		if err := rows.Scan(&name, &state); err != nil {
+			t.Fatalf("converged? read a simulated lock's code: %v", err)
+		}
 		id, ok := lock.ParseMarker(name)
-		if !ok {
-			rows.Close()
-			return fmt.Sprintf("a code not made by Gatehouse is on a lock: %q", name)
+		switch {
+		case !ok:
+			notConverged = fmt.Sprintf("a code not made by Gatehouse is on a lock: %q", name)
+		case state != db.SimSet:
+			notConverged = fmt.Sprintf("code %d is %s on its lock", id, state)
+		default:
+			onLock[id]++
 		}
-		if state != db.SimSet {
-			rows.Close()
-			return fmt.Sprintf("code %d is %s on its lock", id, state)
-		}
-		onLock[id]++
 	}
-	rows.Close()
+	closeRows(t, rows, "the simulated locks' codes")
+	if notConverged != "" {
+		return notConverged
+	}
 	for id, c := range codes {
 		want := 1
 		if c.revoked {
@@ -668,15 +690,16 @@ func crashConverged(d *sql.DB, led *crashLedger, lockIDs []int64) string {
 	// every simulated event was pulled into the timeline.
 	for _, l := range lockIDs {
 		var device string
-		var simEvents, pressed, ingested int
-		d.QueryRow("SELECT device_id FROM locks WHERE id = ?", l).Scan(&device)
-		d.QueryRow("SELECT COUNT(*) FROM sim_events WHERE device_id = ?", device).Scan(&simEvents)
-		d.QueryRow("SELECT COUNT(*) FROM sim_events WHERE device_id = ? AND method = 'keypad'", device).Scan(&pressed)
-		d.QueryRow("SELECT COUNT(*) FROM events WHERE lock_id = ?", l).Scan(&ingested)
+		if err := d.QueryRow("SELECT device_id FROM locks WHERE id = ?", l).Scan(&device); err != nil {
+			t.Fatalf("converged? lock %d's device: %v", l, err)
+		}
+		simEvents := queryInt(t, d, "SELECT COUNT(*) FROM sim_events WHERE device_id = ?", device)
+		pressed := queryInt(t, d, "SELECT COUNT(*) FROM sim_events WHERE device_id = ? AND method = 'keypad'", device)
+		ingested := queryInt(t, d, "SELECT COUNT(*) FROM events WHERE lock_id = ?", l)
 		led.mu.Lock()
 		acked := led.keypad[l]
 		led.mu.Unlock()
-		if pressed < acked {
+		if pressed < int64(acked) {
 			return fmt.Sprintf("lock %d: %d keypad presses acknowledged, %d recorded", l, acked, pressed)
 		}
 		if ingested < simEvents {
@@ -684,4 +707,15 @@ func crashConverged(d *sql.DB, led *crashLedger, lockIDs []int64) string {
 		}
 	}
 	return ""
+}
+
+// closeRows checks that reading rows ended cleanly (rows.Err) and closes them.
+func closeRows(t *testing.T, rows *sql.Rows, what string) {
+	t.Helper()
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read %s: %v", what, err)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatalf("close the rows of %s: %v", what, err)
+	}
 }

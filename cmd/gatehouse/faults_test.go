@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -194,14 +195,19 @@ func simCodesOn(t *testing.T, s *procServer, lockID int64) []int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
 	var out []int64
 	for rows.Next() {
 		var name string
-		rows.Scan(&name)
-		id, _ := lock.ParseMarker(name)
+		if err := rows.Scan(&name); err != nil {
+			t.Fatalf("lock %d: read a simulated code: %v", lockID, err)
+		}
+		id, ok := lock.ParseMarker(name)
+		if !ok {
+			t.Fatalf("lock %d holds a code Gatehouse did not make: %q", lockID, name)
+		}
 		out = append(out, id)
 	}
+	closeRows(t, rows, fmt.Sprintf("lock %d's simulated codes", lockID))
 	return out
 }
 
@@ -317,7 +323,11 @@ func seamLock(t *testing.T, s *procServer, device string) int64 {
 	d := s.openDB()
 	var id int64
 	pollUntil(t, 15*time.Second, "Seam device "+device+" discovered", func() bool {
-		return d.QueryRow("SELECT id FROM locks WHERE device_id = ? AND removed_at IS NULL", device).Scan(&id) == nil
+		err := d.QueryRow("SELECT id FROM locks WHERE device_id = ? AND removed_at IS NULL", device).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.Fatalf("look for Seam device %s: %v", device, err)
+		}
+		return err == nil
 	})
 	return id
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -216,6 +217,9 @@ func TestRestoreDrill(t *testing.T) {
 			revealed++
 			var at sql.NullInt64
 			err := check.QueryRow("SELECT revealed_at FROM share_links WHERE token_hash = ?", db.HashToken(w.access.Token)).Scan(&at)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				t.Fatalf("access %d: read its link: %v", w.access.ID, err)
+			}
 			if err != nil || !at.Valid {
 				t.Errorf("access %d: its reveal was acknowledged before the backup, and is not in the restored database (%v)", w.access.ID, err)
 			}
@@ -224,9 +228,7 @@ func TestRestoreDrill(t *testing.T) {
 			}
 		case w.done.Before(backupStart):
 			before++
-			var n int
-			check.QueryRow("SELECT COUNT(*) FROM accesses WHERE id = ?", w.access.ID).Scan(&n)
-			if n != 1 {
+			if n := queryInt(t, check, "SELECT COUNT(*) FROM accesses WHERE id = ?", w.access.ID); n != 1 {
 				t.Errorf("access %d was acknowledged before the backup, and is not in the restored database", w.access.ID)
 			}
 			for _, code := range w.access.Codes {
@@ -237,9 +239,7 @@ func TestRestoreDrill(t *testing.T) {
 			}
 		case after(w):
 			gone++
-			var n int
-			check.QueryRow("SELECT COUNT(*) FROM accesses WHERE id = ?", w.access.ID).Scan(&n)
-			if n != 0 {
+			if n := queryInt(t, check, "SELECT COUNT(*) FROM accesses WHERE id = ?", w.access.ID); n != 0 {
 				t.Errorf("access %d was created after the backup, yet is in the restored database", w.access.ID)
 			}
 		}
