@@ -493,38 +493,54 @@ func (s *Server) rotateAccess(c echo.Context) error {
 	if _, _, live := accessState(a, s.db.Now()); !live {
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
-	ctx := c.Request().Context()
-	var next db.Access
-	var token string
-	for range rotateAttempts {
-		pin, err := s.freshPIN(ctx, a, locks)
-		if err != nil {
-			var pe *lock.PINError
-			if errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN) {
-				return s.accessGone(c, g, a, pinProblem(err))
-			}
-			return err
-		}
-		next, token, err = s.db.RotateAccess(ctx, a.ID, pin, db.LinkOptions{})
-		if errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound) {
-			// Another request (a second click, another owner) rotated or revoked it
-			// since this one read it.
-			return s.accessGone(c, g, a, rotatedMeanwhile)
-		}
-		if !errors.Is(err, db.ErrPINConflict) {
-			if err != nil {
-				return err
-			}
-			break
-		}
-	}
-	if token == "" {
+	next, token, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{})
+	switch {
+	case errors.Is(err, errRotatedMeanwhile):
+		return s.accessGone(c, g, a, rotatedMeanwhile)
+	case errors.Is(err, errNoFreeCode):
 		return s.accessGone(c, g, a, "Gatehouse could not find a free code for these doors. Try again.")
+	case codeRefused(err):
+		return s.accessGone(c, g, a, pinProblem(err))
+	case err != nil:
+		return err
 	}
 	s.audit(c, auditActor(c), db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed")
 	s.audit(c, auditActor(c), db.AuditLinkCreated, "share link for "+g.Name+"'s new code")
 	s.locks.Nudge()
 	return s.handOffLink(c, g, locks, next, db.HandoffRotated, token)
+}
+
+// Why a rotation did not happen, for each caller to word in its own way (the
+// owner's page in the access's card, the API as a 409).
+var (
+	// errRotatedMeanwhile: another request rotated or revoked the access after
+	// the caller read it live; the write found it so and saved nothing.
+	errRotatedMeanwhile = errors.New("web: the access was rotated or revoked meanwhile")
+	// errNoFreeCode: on every attempt another write took the generated code
+	// between freshPIN and the save.
+	errNoFreeCode = errors.New("web: every generated code was taken meanwhile")
+)
+
+// rotate replaces an access with one that has a new generated code (freshPIN)
+// and a new link, trying again when another write took that code in between.
+// Besides unexpected errors it returns errRotatedMeanwhile, errNoFreeCode, or
+// an error codeRefused reports (the doors take no code of the old length, or
+// have none free).
+func (s *Server) rotate(ctx context.Context, old db.Access, locks []db.Lock, link db.LinkOptions) (db.Access, string, error) {
+	for range rotateAttempts {
+		pin, err := s.freshPIN(ctx, old, locks)
+		if err != nil {
+			return db.Access{}, "", err
+		}
+		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link)
+		switch {
+		case errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound):
+			return db.Access{}, "", errRotatedMeanwhile
+		case !errors.Is(err, db.ErrPINConflict):
+			return a, token, err
+		}
+	}
+	return db.Access{}, "", errNoFreeCode
 }
 
 // freshPIN generates a code for a rotation: the same length as the old one when

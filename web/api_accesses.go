@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
 )
 
 // apiAccess is an access as the API shows it: its window and its codes, one per
@@ -297,8 +296,17 @@ func (s *Server) apiRotateAccess(c echo.Context) error {
 			Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
 	}
 	ctx := c.Request().Context()
-	a, token, err := s.apiRotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase})
-	if err != nil {
+	a, token, err := s.rotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase})
+	switch {
+	case errors.Is(err, errRotatedMeanwhile):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict,
+			Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
+	case errors.Is(err, errNoFreeCode):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict,
+			Message: "Gatehouse could not find a free code for these doors. Try again."}
+	case codeRefused(err):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: pinProblem(err)}
+	case err != nil:
 		return err
 	}
 	s.locks.Nudge()
@@ -310,29 +318,4 @@ func (s *Server) apiRotateAccess(c echo.Context) error {
 	}
 	out.ReplacedAccessID = &old.ID
 	return c.JSON(http.StatusCreated, out)
-}
-
-// apiRotate generates the new PIN as the owner's rotate does (freshPIN) and saves
-// the rotation, trying again when another code took that PIN in between.
-func (s *Server) apiRotate(ctx context.Context, old db.Access, locks []db.Lock, link db.LinkOptions) (db.Access, string, error) {
-	for range rotateAttempts {
-		pin, err := s.freshPIN(ctx, old, locks)
-		var pe *lock.PINError
-		if errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN) {
-			return db.Access{}, "", &apiError{Status: http.StatusConflict, Code: codeConflict, Message: pinProblem(err)}
-		}
-		if err != nil {
-			return db.Access{}, "", err
-		}
-		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link)
-		if errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound) {
-			return db.Access{}, "", &apiError{Status: http.StatusConflict, Code: codeConflict,
-				Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
-		}
-		if !errors.Is(err, db.ErrPINConflict) {
-			return a, token, err
-		}
-	}
-	return db.Access{}, "", &apiError{Status: http.StatusConflict, Code: codeConflict,
-		Message: "Gatehouse could not find a free code for these doors. Try again."}
 }

@@ -192,9 +192,8 @@ func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res 
 		GuestNote: res.Guest.Note, LockIDs: lockIDs, PINFor: pinFor, StartsAt: starts, EndsAt: ends, TimeZone: zone,
 		CreatedBy: by.ID, Link: db.LinkOptions{TTL: req.LinkTTL, Passphrase: req.Passphrase},
 		Audit: accessGivenAudit(c, by, res.Guest.Name, res.Locks, starts, ends, zone)})
-	var pe *lock.PINError
 	switch {
-	case errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN):
+	case codeRefused(err):
 		return res, fieldErrors{fPIN: pinProblem(err)}, nil
 	case errors.Is(err, db.ErrPINConflict):
 		return res, fieldErrors{fPIN: "This code clashes with a code just added to one of the doors. Choose another, or leave it empty."}, nil
@@ -275,6 +274,13 @@ func doorNames(locks []db.Lock) string {
 		names = append(names, l.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// codeRefused reports whether err says the doors take no code asked for or
+// generated: a *lock.PINError, or lock.ErrNoPIN. pinProblem words it.
+func codeRefused(err error) bool {
+	var pe *lock.PINError
+	return errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN)
 }
 
 func pinProblem(err error) string {
