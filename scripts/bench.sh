@@ -126,8 +126,8 @@ echo "after the starts: $(busy)"
 
 echo "== figures"
 jq -r '[.scenario, .requests, .errors, .status_5xx, .rps, (.reveal.reveals_per_s // 0 | if . == 0 then "-" else . end), .p50_ms, .p90_ms, .p99_ms,
-	.baseline_rps, .ratio_to_baseline, .rss_max_kb] | @tsv' "$tmp/figures.jsonl" |
-	(echo -e "scenario\trequests\terrors\t5xx\trps\treveals/s\tp50_ms\tp90_ms\tp99_ms\tbaseline_rps\tratio\trss_max_kB" && cat) | column -t
+	.baseline_rps, .ratio_to_baseline, .rss_max_kb, .server_cpu_us, .client_cpu_us, .baseline_cpu_us] | @tsv' "$tmp/figures.jsonl" |
+	(echo -e "scenario\trequests\terrors\t5xx\trps\treveals/s\tp50_ms\tp90_ms\tp99_ms\tbaseline_rps\tratio\trss_max_kB\tserver_us/req\tclient_us/req\tbaseline_us/req" && cat) | column -t
 jq -r 'select(.reveal) | "\(.scenario): \(.reveal.links) links, \(.reveal.reveals_per_link) reveals each; one winner: \(.reveal.links_one_winner), none: \(.reveal.links_no_winner), more than one: \(.reveal.links_many_winners); 410s: \(.reveal.gone_410)"' \
 	"$tmp/figures.jsonl"
 
@@ -137,9 +137,9 @@ if [[ -n $WRITE_DOC ]]; then
 	{
 		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), \`$(git rev-parse --short HEAD 2>/dev/null || echo '?')\`$(git status --porcelain 2>/dev/null | grep -q . && echo ' with uncommitted changes'), $(nproc) cores, concurrency $CONCURRENCY, $DURATION per side, load average before: $before_load."
 		echo
-		echo "| scenario | fixture accesses so far | s | requests | errors | 5xx | req/s | durable reveals/s | p50 ms | p99 ms | baseline req/s | ratio | max RSS kB |"
-		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-		jq -r '"| \(.scenario) | \(.fixture_accesses // 0) | \(.seconds) | \(.requests) | \(.errors) | \(.status_5xx) | \(.rps) | \(.reveal.reveals_per_s // 0 | if . == 0 then "" else . end) | \(.p50_ms) | \(.p99_ms) | \(.baseline_rps) | \(.ratio_to_baseline) | \(.rss_max_kb) |"' "$tmp/figures.jsonl"
+		echo "| scenario | fixture accesses so far | s | requests | errors | 5xx | req/s | durable reveals/s | p50 ms | p99 ms | baseline req/s | ratio | max RSS kB | server CPU µs/req | client CPU µs/req | baseline CPU µs/req |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		jq -r '"| \(.scenario) | \(.fixture_accesses // 0) | \(.seconds) | \(.requests) | \(.errors) | \(.status_5xx) | \(.rps) | \(.reveal.reveals_per_s // 0 | if . == 0 then "" else . end) | \(.p50_ms) | \(.p99_ms) | \(.baseline_rps) | \(.ratio_to_baseline) | \(.rss_max_kb) | \(.server_cpu_us // 0) | \(.client_cpu_us // 0) | \(.baseline_cpu_us // 0) |"' "$tmp/figures.jsonl"
 		echo
 		jq -r 'select(.reveal) | "- \(.scenario): \(.reveal.links) links × \(.reveal.reveals_per_link): \(.reveal.links_one_winner) with exactly one winner, \(.reveal.links_many_winners) with more, \(.reveal.gone_410) answered 410."' "$tmp/figures.jsonl"
 		echo "- memory: VmRSS $rss_idle kB idle, $rss_after kB right after the load, peak (VmHWM) $hwm kB."

@@ -84,6 +84,7 @@ type meter struct {
 	client      *http.Client
 	limit       int // the cap on measured requests, and separately on warmup
 	budget      atomic.Int64
+	cpu         cpuSpent // over the measured rounds
 	result
 }
 
@@ -117,7 +118,7 @@ func measure(ctx context.Context, p phase, meters ...*meter) {
 	}
 	for range max(p.rounds, 1) {
 		for _, m := range meters {
-			m.run(ctx, p.duration/time.Duration(max(p.rounds, 1)), true)
+			m.cpu.during(func() { m.run(ctx, p.duration/time.Duration(max(p.rounds, 1)), true) })
 		}
 	}
 	for _, m := range meters {

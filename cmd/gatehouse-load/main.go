@@ -167,6 +167,12 @@ type figures struct {
 	// process's peak so far (VmHWM).
 	RSSMaxKB int `json:"rss_max_kb,omitempty"`
 	RSSHWMKB int `json:"rss_hwm_kb,omitempty"`
+	// CPU per request in the measured rounds, in microseconds: the server's
+	// (with -pid), this tool's as the client of Gatehouse, and this tool's in
+	// the baseline rounds (client and hello server together). See cpu.go.
+	ServerCPUUs   float64 `json:"server_cpu_us,omitempty"`
+	ClientCPUUs   float64 `json:"client_cpu_us,omitempty"`
+	BaselineCPUUs float64 `json:"baseline_cpu_us,omitempty"`
 	// What the run had created through the API by the end of the scenario, and
 	// how long that took in all.
 	FixtureAccesses int            `json:"fixture_accesses,omitempty"`
@@ -189,6 +195,7 @@ func runScenario(ctx context.Context, name string, t *target, baseURL string, p 
 	}
 	base := baselineMeter(p, baseURL, w)
 	got := gatehouseMeter(p, t.base.String(), w)
+	got.cpu.pid = pid
 	measure(ctx, p, base, got)
 	rssMax, rssErr := rss.stop()
 	if base.succeeded() == 0 {
@@ -202,6 +209,9 @@ func runScenario(ctx context.Context, name string, t *target, baseURL string, p 
 		Ratio:           round(got.rps()/base.rps(), 3),
 		Statuses:        map[string]int{},
 		FixtureAccesses: t.accesses, FixtureSeconds: round(t.fixtureTime.Seconds(), 1),
+		ServerCPUUs:   perRequest(got.cpu.server, got.requests),
+		ClientCPUUs:   perRequest(got.cpu.self, got.requests),
+		BaselineCPUUs: perRequest(base.cpu.self, base.requests),
 	}
 	for status, n := range got.statuses {
 		f.Statuses[strconv.Itoa(status)] = n
