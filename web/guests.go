@@ -200,27 +200,41 @@ func (s *Server) accessCard(ctx context.Context, a db.Access, names *lockNames) 
 		return card, err
 	}
 	var doors []string
-	var firstUse time.Time
 	for _, k := range codes {
 		name, err := names.name(ctx, k.LockID)
 		if err != nil {
 			return card, err
 		}
 		doors = append(doors, name)
-		row := codeRow(k, loc, now)
-		card.Codes = append(card.Codes, views.DoorCode{LockID: k.LockID, Lock: name, StatusKind: row.StatusKind,
-			StatusLabel: row.StatusLabel, Detail: row.Detail, FirstUsed: row.FirstUsed})
-		if !k.FirstUsedAt.IsZero() && (firstUse.IsZero() || k.FirstUsedAt.Before(firstUse)) {
-			firstUse = k.FirstUsedAt
-		}
+		card.Codes = append(card.Codes, doorCode(k, name, loc, now))
 	}
 	card.Doors = strings.Join(doors, ", ")
 	for _, l := range links {
 		card.Links = append(card.Links, linkRow(l, loc, now))
 	}
-	card.Steps = receipt(links, firstUse, loc)
+	card.Steps = receipt(links, firstUse(codes), loc)
 	card.Dates = windowFormFor(a, loc)
 	return card, nil
+}
+
+// doorCode is an access's code on one door (named lock), as its card and the
+// home's arrivals show it.
+func doorCode(k db.AccessCode, lock string, loc *time.Location, now time.Time) views.DoorCode {
+	row := codeRow(k, loc, now)
+	return views.DoorCode{LockID: k.LockID, Lock: lock, StatusKind: row.StatusKind, StatusLabel: row.StatusLabel,
+		Detail: row.Detail, FirstUsed: row.FirstUsed}
+}
+
+// firstUse is when an access was first used: the earliest first use of its
+// codes, zero while none has been used.
+func firstUse(codes []db.AccessCode) time.Time {
+	var first time.Time
+	for _, k := range codes {
+		if !k.FirstUsedAt.IsZero() && (first.IsZero() || k.FirstUsedAt.Before(first)) {
+			first = k.FirstUsedAt
+		}
+	}
+	return first
 }
 
 // accessState is an access's chip, and whether its actions still apply.

@@ -35,46 +35,49 @@ func (s *Server) home(c echo.Context) error {
 		p.NoLocks = true
 		return render(c, http.StatusOK, views.Home(p))
 	}
-	// Pointers into the cached answer, sized once: copying each HomeLock into
-	// a growing map was half the page's CPU with 100 locks.
-	h := homeView{now: data.Now, locks: make(map[int64]*db.HomeLock, len(data.Locks)),
-		loc: make(map[int64]*time.Location, len(data.Locks))}
-	for i := range data.Locks {
-		l := &data.Locks[i]
-		h.locks[l.ID], h.loc[l.ID] = l, zoneOf(l.TimeZone)
-		if l.TimeZone != data.Locks[0].TimeZone {
-			p.ZoneNote = "Your locks are in different time zones: “today” and every time below are in each door's own zone."
-		}
+	h := homeView{now: data.Now, zones: homeZones(data.Locks), days: map[*time.Location][2]time.Time{}}
+	if h.zones.mixed {
+		p.ZoneNote = "Your locks are in different time zones: “today” and every time below are in each door's own zone."
 	}
 	p.Locks = len(data.Locks)
 	p.Attention = h.attention(data.Locks)
 	p.Arrivals, p.In, p.Permanent = h.accesses(data.Codes)
 	p.NoGuests = !data.AnyGuest
-	p.Anomalies = h.anomalies(data.Locks, data.Anomalies)
+	p.Anomalies = h.anomalies(data.Anomalies)
 	return render(c, http.StatusOK, views.Home(p))
 }
 
 // homeView builds the home's sections for one request.
 type homeView struct {
 	now   time.Time
-	locks map[int64]*db.HomeLock // read-only: shared with other requests (db.Home)
-	loc   map[int64]*time.Location
+	zones timelineZones                   // the locks' names and zones, as the timeline has them
+	days  map[*time.Location][2]time.Time // today's start and end in each zone, as worked out
+}
+
+// homeZones is where the home's locks are, as the timeline reads them.
+func homeZones(locks []db.HomeLock) timelineZones {
+	tl := make([]db.TimelineLock, len(locks))
+	for i, l := range locks {
+		tl[i] = db.TimelineLock{ID: l.ID, Name: l.Name, TimeZone: l.TimeZone}
+	}
+	return zonesOf(tl)
 }
 
 // lockName is a lock's name; "" for one not listed.
-func (h homeView) lockName(id int64) string {
-	if l := h.locks[id]; l != nil {
-		return l.Name
-	}
-	return ""
-}
+func (h homeView) lockName(id int64) string { return h.zones.locks[id].Name }
 
 // zone is a lock's zone; UTC for one not listed.
-func (h homeView) zone(lockID int64) *time.Location {
-	if l, ok := h.loc[lockID]; ok {
-		return l
+func (h homeView) zone(lockID int64) *time.Location { return h.zones.of(lockID) }
+
+// today is the span of today in loc, from its first instant to the next day's.
+func (h homeView) today(loc *time.Location) (time.Time, time.Time) {
+	span, ok := h.days[loc]
+	if !ok {
+		d := calDayOf(h.now.In(loc))
+		span = [2]time.Time{d.start(loc), d.addDays(1).start(loc)}
+		h.days[loc] = span
 	}
-	return time.UTC
+	return span[0], span[1]
 }
 
 // attention lists the locks that need their owner: offline first, then those
@@ -101,9 +104,11 @@ func (h homeView) attention(locks []db.HomeLock) []views.HomeAttention {
 	return append(bad, warn...)
 }
 
-// homeAccess is one access's codes among those HomeCodes listed.
+// homeAccess is one access's codes among those HomeCodes listed: the first
+// (with the access's guest and link) and all of them.
 type homeAccess struct {
-	codes []db.HomeCode
+	head  db.HomeCode
+	codes []db.AccessCode
 }
 
 // accesses sorts the live codes into today's arrivals (a window opening today
@@ -114,18 +119,18 @@ func (h homeView) accesses(codes []db.HomeCode) ([]views.HomeArrival, []views.Ho
 	for _, k := range codes {
 		a := byAccess[k.AccessID]
 		if a == nil {
-			a = &homeAccess{}
+			a = &homeAccess{head: k}
 			byAccess[k.AccessID] = a
 			order = append(order, k.AccessID)
 		}
-		a.codes = append(a.codes, k)
+		a.codes = append(a.codes, k.AccessCode)
 	}
 	var arrivals []views.HomeArrival
 	var in []views.HomeStay
 	var permanent []string
 	for _, id := range order {
 		a := byAccess[id]
-		first := a.codes[0]
+		first := a.head
 		loc := h.zone(first.LockID)
 		switch {
 		case first.Permanent():
@@ -153,9 +158,8 @@ func (h homeView) opensToday(a *homeAccess) bool {
 		if k.StartsAt.IsZero() {
 			continue
 		}
-		y, m, d := h.now.In(h.zone(k.LockID)).Date()
-		today := time.Date(y, m, d, 0, 0, 0, 0, h.zone(k.LockID))
-		if !k.StartsAt.Before(today) && k.StartsAt.Before(today.AddDate(0, 0, 1)) {
+		from, to := h.today(h.zone(k.LockID))
+		if !k.StartsAt.Before(from) && k.StartsAt.Before(to) {
 			return true
 		}
 	}
@@ -163,23 +167,17 @@ func (h homeView) opensToday(a *homeAccess) bool {
 }
 
 func (h homeView) arrival(a *homeAccess, loc *time.Location) views.HomeArrival {
-	first := a.codes[0]
+	first := a.head
 	out := views.HomeArrival{AccessID: first.AccessID, GuestID: first.GuestID, Guest: first.GuestName,
 		Window: windowText(first.StartsAt, first.EndsAt, loc), Zone: loc.String()}
-	var firstUse time.Time
 	for _, k := range a.codes {
-		row := codeRow(k.AccessCode, loc, h.now)
-		out.Doors = append(out.Doors, views.DoorCode{LockID: k.LockID, Lock: h.lockName(k.LockID), StatusKind: row.StatusKind,
-			StatusLabel: row.StatusLabel, Detail: row.Detail, FirstUsed: row.FirstUsed})
-		if !k.FirstUsedAt.IsZero() && (firstUse.IsZero() || k.FirstUsedAt.Before(firstUse)) {
-			firstUse = k.FirstUsedAt
-		}
+		out.Doors = append(out.Doors, doorCode(k, h.lockName(k.LockID), loc, h.now))
 	}
 	var links []db.ShareLink
 	if first.Link.ID != 0 {
 		links = []db.ShareLink{first.Link}
 	}
-	out.Steps = receipt(links, firstUse, loc)
+	out.Steps = receipt(links, firstUse(a.codes), loc)
 	out.LinkKind, out.LinkLabel = linkChip(first.Link, h.now)
 	return out
 }
@@ -206,41 +204,26 @@ func linkChip(l db.ShareLink, now time.Time) (string, string) {
 }
 
 func (h homeView) stay(a *homeAccess, loc *time.Location) views.HomeStay {
-	first := a.codes[0]
+	first := a.head
 	out := views.HomeStay{GuestID: first.GuestID, Guest: first.GuestName, Arrived: "not at the door yet"}
 	var doors []string
-	var firstUse time.Time
 	for _, k := range a.codes {
 		doors = append(doors, h.lockName(k.LockID))
-		if !k.FirstUsedAt.IsZero() && (firstUse.IsZero() || k.FirstUsedAt.Before(firstUse)) {
-			firstUse = k.FirstUsedAt
-		}
 	}
 	out.Doors = strings.Join(doors, ", ")
 	out.Until = "until " + inZone(first.EndsAt, loc)
-	if !firstUse.IsZero() {
-		out.Arrived, out.Used = "first used "+inZone(firstUse, loc), true
+	if used := firstUse(a.codes); !used.IsZero() {
+		out.Arrived, out.Used = "first used "+inZone(used, loc), true
 	}
 	return out
 }
 
 // anomalies are the recent anomalies as the timeline shows them, by day.
-func (h homeView) anomalies(locks []db.HomeLock, events []db.HomeAnomaly) []views.TimelineDay {
+func (h homeView) anomalies(events []db.HomeAnomaly) []views.TimelineDay {
 	if len(events) == 0 {
 		return nil
 	}
-	z := timelineZones{locks: make(map[int64]db.TimelineLock, len(locks)), loc: make(map[int64]*time.Location, len(locks)),
-		first: time.UTC, name: "UTC"}
-	for i, l := range locks {
-		z.locks[l.ID] = db.TimelineLock{ID: l.ID, Name: l.Name, TimeZone: l.TimeZone}
-		z.loc[l.ID] = h.zone(l.ID)
-		if i == 0 {
-			z.first, z.name = z.loc[l.ID], l.TimeZone
-		} else if l.TimeZone != locks[0].TimeZone {
-			z.mixed = true
-		}
-	}
-	v := &timelineView{zones: z, now: h.now, names: map[int64]db.CodeName{}}
+	v := &timelineView{zones: h.zones, now: h.now, names: map[int64]db.CodeName{}}
 	tes := make([]db.TimelineEvent, 0, len(events))
 	for _, e := range events {
 		if e.CodeID != 0 {

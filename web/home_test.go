@@ -261,3 +261,25 @@ func TestLinkChipExpired(t *testing.T) {
 		t.Errorf("opened, not revealed: %q", label)
 	}
 }
+
+// TestHomeTodayWhereMidnightIsSkipped: in Santiago 7 September 2025 begins at
+// 01:00 (clocks spring from 24:00 on the 6th). A window opening at 23:30 on the
+// 6th is not an arrival of the 7th; one opening at 01:30 on the 7th is.
+func TestHomeTodayWhereMidnightIsSkipped(t *testing.T) {
+	h := homeView{now: utc("2025-09-07T15:00:00Z"), days: map[*time.Location][2]time.Time{},
+		zones: homeZones([]db.HomeLock{{Lock: db.Lock{ID: 1, Name: "Casa", TimeZone: "America/Santiago"}}})}
+	for _, tc := range []struct {
+		starts string
+		want   bool
+	}{
+		{"2025-09-07T03:30:00Z", false}, // 23:30 -04 on the 6th
+		{"2025-09-07T04:30:00Z", true},  // 01:30 -03 on the 7th
+		{"2025-09-08T02:59:00Z", true},  // 23:59 -03 on the 7th
+		{"2025-09-08T03:00:00Z", false}, // midnight of the 8th
+	} {
+		a := &homeAccess{codes: []db.AccessCode{{LockID: 1, StartsAt: utc(tc.starts)}}}
+		if got := h.opensToday(a); got != tc.want {
+			t.Errorf("window opening %s: opens today got %v, want %v", tc.starts, got, tc.want)
+		}
+	}
+}

@@ -330,18 +330,24 @@ func newTimelineZones(ctx context.Context, store *db.DB) (timelineZones, []db.Ti
 	if err != nil {
 		return timelineZones{}, nil, err
 	}
-	z := timelineZones{locks: map[int64]db.TimelineLock{}, loc: map[int64]*time.Location{}, first: time.UTC, name: "UTC"}
-	seen := ""
-	for i, l := range all {
+	return zonesOf(all), all, nil
+}
+
+// zonesOf is where each of locks is; the first lock's zone is the one zone
+// when they share it.
+func zonesOf(locks []db.TimelineLock) timelineZones {
+	z := timelineZones{locks: make(map[int64]db.TimelineLock, len(locks)), loc: make(map[int64]*time.Location, len(locks)),
+		first: time.UTC, name: "UTC"}
+	for i, l := range locks {
 		z.locks[l.ID] = l
 		z.loc[l.ID] = zoneOf(l.TimeZone)
 		if i == 0 {
-			z.first, z.name, seen = z.loc[l.ID], l.TimeZone, l.TimeZone
-		} else if l.TimeZone != seen {
+			z.first, z.name = z.loc[l.ID], l.TimeZone
+		} else if l.TimeZone != locks[0].TimeZone {
 			z.mixed = true
 		}
 	}
-	return z, all, nil
+	return z
 }
 
 // of is a lock's zone; UTC for a lock not known.
