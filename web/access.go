@@ -547,14 +547,9 @@ func (s *Server) rotate(ctx context.Context, old db.Access, locks []db.Lock, lin
 // the doors still take it, clashing with nothing on them (the old code included,
 // since it stays live until the lock confirms its removal).
 func (s *Server) freshPIN(ctx context.Context, a db.Access, locks []db.Lock) (string, error) {
-	rules := lock.PINRules{}
+	rules := commonPINRules(locks)
 	var others []string
 	for _, l := range locks {
-		lo, hi := pinRules(l).Bounds()
-		rules.MinLen = max(rules.MinLen, lo)
-		if rules.MaxLen == 0 || hi < rules.MaxLen {
-			rules.MaxLen = hi
-		}
 		pins, err := s.db.LivePINs(ctx, l.ID)
 		if err != nil {
 			return "", err

@@ -131,13 +131,7 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 	}
 
 	// One PIN for every chosen door: it must suit each lock's rules.
-	for _, l := range res.Locks {
-		lo, hi := pinRules(l).Bounds()
-		rules.MinLen = max(rules.MinLen, lo)
-		if rules.MaxLen == 0 || hi < rules.MaxLen {
-			rules.MaxLen = hi
-		}
-	}
+	rules = commonPINRules(res.Locks)
 	if zones := lockZones(res.Locks); len(zones) > 1 {
 		// An access has one window on one wall clock; doors in different zones
 		// would each read it differently.
