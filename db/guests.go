@@ -1,10 +1,13 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -93,4 +96,61 @@ func (d *DB) Guests(ctx context.Context, search string, limit int) ([]Guest, err
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// guestAccessesMax is how many accesses of one guest AccessesForGuests reads,
+// the newest, as GuestAccesses does.
+const guestAccessesMax = 100
+
+// accessesForGuestsQ reads, for each guest id of a JSON array, the newest
+// accesses through accesses_guest (guest_id, id DESC), stopping at
+// guestAccessesMax per guest, then each access by its id.
+var accessesForGuestsQ = "SELECT " + prefixed("a", accessCols) + `
+	FROM json_each(?) j
+	JOIN accesses a ON a.id IN (SELECT x.id FROM accesses x WHERE x.guest_id = j.value
+		ORDER BY x.id DESC LIMIT ` + strconv.Itoa(guestAccessesMax) + `)`
+
+// AccessesForGuests is GuestAccesses for many guests in one query: each guest's
+// newest accesses, newest first, by guest id. A guest with none has no entry.
+func (d *DB) AccessesForGuests(ctx context.Context, ids []int64) (map[int64][]Access, error) {
+	out := map[int64][]Access{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := d.stmt(ctx, accessesForGuestsQ).QueryContext(ctx, guestIDsJSON(ids))
+	if err != nil {
+		return nil, fmt.Errorf("db: accesses for guests: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccess(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: scan access: %w", err)
+		}
+		out[a.GuestID] = append(out[a.GuestID], a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: accesses for guests: %w", err)
+	}
+	for _, list := range out {
+		slices.SortFunc(list, func(a, b Access) int { return cmp.Compare(b.ID, a.ID) })
+	}
+	return out, nil
+}
+
+// guestIDsJSON is ids as a JSON array for json_each, each id once.
+func guestIDsJSON(ids []int64) string {
+	b := []byte{'['}
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }

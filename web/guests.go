@@ -39,15 +39,19 @@ func (s *Server) guestsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(guests))
+	for i, g := range guests {
+		ids[i] = g.ID
+	}
+	accesses, err := s.db.AccessesForGuests(ctx, ids)
+	if err != nil {
+		return err
+	}
 	now := s.db.Now()
 	p := views.GuestsPage{Page: s.page(c, "Guests", views.SectionGuests), Query: q}
 	for _, g := range guests {
-		accesses, err := s.db.GuestAccesses(ctx, g.ID)
-		if err != nil {
-			return err
-		}
 		row := views.GuestRow{ID: g.ID, Name: g.Name, Note: g.Note}
-		row.Active, row.Next = activeSummary(accesses, now)
+		row.Active, row.Next = activeSummary(accesses[g.ID], now)
 		p.Guests = append(p.Guests, row)
 	}
 	// The live search swaps only the results; a plain GET gets the whole page.
