@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -246,17 +245,4 @@ func outerHTML(t *testing.T, b *browsertest.Browser, sel string) string {
 		t.Fatalf("HTML of %s: %v", sel, err)
 	}
 	return html
-}
-
-// pageMessages is what the page tells the person (flashes and field errors),
-// for failure messages.
-func pageMessages(b *browsertest.Browser) string {
-	ctx, cancel := context.WithTimeout(b.Context(), 2*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`Array.from(document.querySelectorAll(".flash, .field-error")).map(e => e.textContent.trim()).filter(Boolean).join(" | ")`))
-	if err != nil {
-		return fmt.Sprintf("unreadable: %v", err)
-	}
-	return s
 }

@@ -342,7 +342,7 @@ func waitHome(t *testing.T, b *browsertest.Browser, name string) {
 	t.Helper()
 	xpath := fmt.Sprintf(`//h1[normalize-space(.)="Welcome, %s"]`, name)
 	if err := waitFor(b, chromedp.WaitVisible(chromedp.Search(xpath))); err != nil {
-		t.Fatalf("wait for the home page (h1 “Welcome, %s”): %v (at %s; status %q)", name, err, location(b), statusText(b))
+		t.Fatalf("wait for the home page (h1 “Welcome, %s”): %v (at %s; messages %q)", name, err, location(b), pageMessages(b))
 	}
 	wantPath(t, b, "/")
 }
@@ -352,7 +352,7 @@ func waitFlash(t *testing.T, b *browsertest.Browser, msg string) {
 	t.Helper()
 	xpath := fmt.Sprintf(`//div[contains(@class, "flash-ok")][normalize-space(.)=%q]`, msg)
 	if err := waitFor(b, chromedp.WaitVisible(chromedp.Search(xpath))); err != nil {
-		t.Fatalf("wait for the message %q: %v (at %s; status %q)", msg, err, location(b), statusText(b))
+		t.Fatalf("wait for the message %q: %v (at %s; messages %q)", msg, err, location(b), pageMessages(b))
 	}
 }
 
@@ -384,12 +384,16 @@ func location(b *browsertest.Browser) string {
 	return loc
 }
 
-// statusText is what passkey.js last told the person, for failure messages.
-func statusText(b *browsertest.Browser) string {
+// pageMessages is what the page tells the person (what passkey.js last said,
+// flashes and field errors), for failure messages.
+func pageMessages(b *browsertest.Browser) string {
 	ctx, cancel := context.WithTimeout(b.Context(), 2*time.Second)
 	defer cancel()
-	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`Array.from(document.querySelectorAll(".passkey-status, .flash")).map(e => e.textContent.trim()).filter(Boolean).join(" | ")`))
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`Array.from(document.querySelectorAll(".passkey-status, .flash, .field-error")).map(e => e.textContent.trim()).filter(Boolean).join(" | ")`))
+	if err != nil {
+		return fmt.Sprintf("unreadable: %v", err)
+	}
 	return s
 }
 
