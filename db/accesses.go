@@ -57,7 +57,9 @@ type NewAccess struct {
 	Audit     []AuditEntry // written in the same transaction
 }
 
-// LinkOptions shape a new share link.
+// LinkOptions shape a new share link. For a link made in place of another
+// (ReissueLink, RotateAccess), what they leave unset is kept from the link it
+// replaces.
 type LinkOptions struct {
 	TTL        time.Duration // the link also dies when the access ends
 	Passphrase string        // optional; told to the guest by another channel
@@ -81,13 +83,15 @@ func (d *DB) CreateAccess(ctx context.Context, n NewAccess) (Access, string, err
 	var token string
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		a, token, err = d.createAccess(ctx, tx, n)
+		a, token, err = d.createAccess(ctx, tx, n, priorLink{})
 		return err
 	})
 	return a, token, err
 }
 
-func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access, string, error) {
+// createAccess is CreateAccess inside tx; the access's link takes over from
+// prior what n.Link leaves unset (the zero priorLink: nothing).
+func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior priorLink) (Access, string, error) {
 	if len(n.LockIDs) == 0 {
 		return Access{}, "", errors.New("db: an access needs at least one lock")
 	}
@@ -149,7 +153,7 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess) (Access,
 			return Access{}, "", fmt.Errorf("db: create access code: %w", err)
 		}
 	}
-	token, _, err := d.insertLink(ctx, tx, a, n.Link)
+	token, _, err := d.insertReissuedLink(ctx, tx, a, n.Link, prior)
 	if err != nil {
 		return Access{}, "", err
 	}
@@ -240,7 +244,9 @@ func (d *DB) revokeAccess(ctx context.Context, tx *sql.Tx, id int64) error {
 var ErrAccessRevoked = errors.New("this access was already revoked or replaced")
 
 // RotateAccess revokes an access and creates its replacement (same guest, locks
-// and window, a new PIN and a new link) in one transaction.
+// and window, a new PIN and a new link) in one transaction. The new link keeps
+// the passphrase and lifetime of the old access's newest link where link
+// leaves them unset (see ReissueLink).
 func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOptions) (Access, string, error) {
 	var a Access
 	var token string
@@ -275,11 +281,15 @@ func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOp
 			locks = append(locks, l)
 		}
 		rows.Close()
+		prior, err := d.newestLink(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if err := d.revokeAccess(ctx, tx, id); err != nil {
 			return err
 		}
 		a, token, err = d.createAccess(ctx, tx, NewAccess{GuestID: old.GuestID, GuestName: name, LockIDs: locks, PIN: pin,
-			StartsAt: old.StartsAt, EndsAt: old.EndsAt, TimeZone: old.TimeZone, CreatedBy: old.CreatedBy, Link: link})
+			StartsAt: old.StartsAt, EndsAt: old.EndsAt, TimeZone: old.TimeZone, CreatedBy: old.CreatedBy, Link: link}, prior)
 		if err != nil {
 			return err
 		}

@@ -449,7 +449,9 @@ func (s *Server) newLink(c echo.Context) error {
 	if _, _, live := accessState(a, s.db.Now()); !live {
 		return s.accessGone(c, g, a, "This access is over, so a new link could not show anything. Give access again instead.")
 	}
-	token, _, err := s.db.NewLink(c.Request().Context(), a.ID, db.LinkOptions{})
+	// The new link keeps the older one's passphrase (the guest was told it) and
+	// lifetime.
+	token, _, err := s.db.ReissueLink(c.Request().Context(), a.ID, db.LinkOptions{})
 	if errors.Is(err, db.ErrNotFound) {
 		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
 	}
@@ -493,6 +495,7 @@ func (s *Server) rotateAccess(c echo.Context) error {
 	if _, _, live := accessState(a, s.db.Now()); !live {
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
+	// The new link keeps the old one's passphrase and lifetime (RotateAccess).
 	next, token, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{})
 	switch {
 	case errors.Is(err, errRotatedMeanwhile):

@@ -259,6 +259,10 @@ func (s *Server) apiRevokeAccess(c echo.Context) error {
 }
 
 // apiRotateBody is POST /api/v1/accesses/{id}/rotate; the body is optional.
+// What it leaves out is kept from the old access's newest link, as the owner's
+// rotate keeps it: no passphrase keeps the old one (a guest told a passphrase
+// is never silently left with a link that asks none), no link_ttl_hours the old
+// link's lifetime.
 type apiRotateBody struct {
 	LinkTTLHours int    `json:"link_ttl_hours"`
 	Passphrase   string `json:"passphrase"`
