@@ -266,6 +266,7 @@ func (v *timelineView) grid(l db.TimelineLock, day calDay, counts []db.DayCount)
 	step := gridCell + gridGap
 	g := views.Grid{ViewBox: "0 0 " + num(gridDays*step-gridGap) + " 34"}
 	g.Label = fmt.Sprintf("%s, the %d days to %s", l.Name, gridDays, day.format("2 January"))
+	g.Caption = fmt.Sprintf("The %d days to %s", gridDays, day.format("2 January"))
 	most := 0
 	for _, c := range counts {
 		most = max(most, c.Total)
