@@ -121,15 +121,23 @@ type timelineFacts struct {
 
 // facts works out what to say about an event: local time and day, lock, words.
 func (v *timelineView) facts(e db.TimelineEvent) timelineFacts {
-	loc := v.zones.of(e.LockID)
-	f := timelineFacts{e: e, local: e.OccurredAt.In(loc), zone: v.zones.locks[e.LockID].TimeZone, lock: v.zones.locks[e.LockID].Name}
+	f := v.said(e)
+	f.local = e.OccurredAt.In(v.zones.of(e.LockID))
+	f.day = calDayOf(f.local)
+	return f
+}
+
+// said is facts but for the local time and day, which the CSV works out from
+// its per-lock caches: the lock, its zone, who, the words and the flag.
+func (v *timelineView) said(e db.TimelineEvent) timelineFacts {
+	lock := v.zones.locks[e.LockID]
+	f := timelineFacts{e: e, zone: lock.TimeZone, lock: lock.Name}
 	if f.lock == "" {
 		f.lock = "Lock " + strconv.FormatInt(e.LockID, 10)
 	}
 	if f.zone == "" {
 		f.zone = "UTC"
 	}
-	f.day = calDayOf(f.local)
 	if n, ok := v.names[e.CodeID]; ok && e.CodeID != 0 {
 		f.code, f.who, f.guestID = n.Label, n.Label, n.GuestID
 		if n.GuestName != "" {

@@ -146,20 +146,14 @@ func (e *csvExport) write(ctx context.Context, chunk []db.TimelineEvent) error {
 	return e.flush()
 }
 
-// row appends an event's record: what facts and row say of it in the list.
+// row appends an event's record: what facts and row say of it in the list. The
+// words and names are said's; the date and time are facts' local time, from the
+// lock's cached offset and day.
 func (e *csvExport) row(b []byte, ev db.TimelineEvent) []byte {
-	l := e.lock(ev.LockID)
+	f := e.v.said(ev)
+	l := e.lock(f)
 	at := ev.OccurredAt.Unix()
 	local := l.local(at)
-	who, code := "", ""
-	if n, ok := e.v.names[ev.CodeID]; ok && ev.CodeID != 0 {
-		code, who = n.Label, n.Label
-		if n.GuestName != "" {
-			who = n.GuestName
-		}
-	}
-	words, _ := eventWords(ev.Event, who)
-	anomaly, _ := anomalyWords(ev)
 
 	b = strconv.AppendInt(b, ev.ID, 10)
 	b = append(b, ',')
@@ -167,7 +161,7 @@ func (e *csvExport) row(b []byte, ev db.TimelineEvent) []byte {
 	b = append(b, ',')
 	b = appendClock(b, local)
 	b = append(b, ',')
-	b = appendField(b, l.zone)
+	b = appendField(b, f.zone)
 	b = append(b, ',')
 	b = append(b, e.utc.at(at)...)
 	b = append(b, 'T')
@@ -175,17 +169,17 @@ func (e *csvExport) row(b []byte, ev db.TimelineEvent) []byte {
 	b = append(b, 'Z', ',')
 	b = append(b, l.name...) // already a field
 	b = append(b, ',')
-	b = appendField(b, cell(words))
+	b = appendField(b, cell(f.words))
 	b = append(b, ',')
 	b = appendField(b, ev.Kind)
 	b = append(b, ',')
 	b = appendField(b, ev.Method)
 	b = append(b, ',')
-	b = appendField(b, cell(who))
+	b = appendField(b, cell(f.who))
 	b = append(b, ',')
-	b = appendField(b, cell(code))
+	b = appendField(b, cell(f.code))
 	b = append(b, ',')
-	b = appendField(b, anomaly)
+	b = appendField(b, f.anomaly)
 	return append(b, '\n')
 }
 
@@ -200,31 +194,23 @@ func (e *csvExport) record(b []byte, fields ...string) []byte {
 	return append(b, '\n')
 }
 
-// csvLock is what the rows of one lock share: its name and zone, the zone's
+// csvLock is what the rows of one lock share: its name as a field, its zone's
 // offset over the span it holds, and the local day of the last row.
 type csvLock struct {
 	loc      *time.Location
-	name     string // as a CSV field, defused
-	zone     string
-	from, to int64 // the offset holds for unix times in [from, to)
+	name     string // facts' lock name as a CSV field, defused
+	from, to int64  // the offset holds for unix times in [from, to)
 	offset   int64
 	day      csvDay
 }
 
-func (e *csvExport) lock(id int64) *csvLock {
-	if l, ok := e.locks[id]; ok {
+// lock is the lock of an event's facts, set up at its first row.
+func (e *csvExport) lock(f timelineFacts) *csvLock {
+	if l, ok := e.locks[f.e.LockID]; ok {
 		return l
 	}
-	info := e.v.zones.locks[id]
-	name, zone := info.Name, info.TimeZone
-	if name == "" {
-		name = "Lock " + strconv.FormatInt(id, 10)
-	}
-	if zone == "" {
-		zone = "UTC"
-	}
-	l := &csvLock{loc: e.v.zones.of(id), name: string(appendField(nil, cell(name))), zone: zone, from: 1, to: 0}
-	e.locks[id] = l
+	l := &csvLock{loc: e.v.zones.of(f.e.LockID), name: string(appendField(nil, cell(f.lock))), from: 1, to: 0}
+	e.locks[f.e.LockID] = l
 	return l
 }
 
