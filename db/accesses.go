@@ -201,6 +201,29 @@ func (d *DB) AccessCodes(ctx context.Context, accessID int64) ([]AccessCode, err
 	return scanCodes(rows, err)
 }
 
+// accessLocksQ reads an access's locks through its codes (access_codes_access
+// gives them in lock order), each lock by its id.
+const accessLocksQ = "SELECT " + lockCols + lockFrom + "JOIN access_codes ac ON ac.lock_id = l.id WHERE ac.access_id = ? ORDER BY ac.lock_id"
+
+// AccessLocks lists the locks an access's codes are on, in lock order, in one
+// query; a lock removed since is still listed.
+func (d *DB) AccessLocks(ctx context.Context, accessID int64) ([]Lock, error) {
+	rows, err := d.stmt(ctx, accessLocksQ).QueryContext(ctx, accessID)
+	if err != nil {
+		return nil, fmt.Errorf("db: access locks: %w", err)
+	}
+	defer rows.Close()
+	var out []Lock
+	for rows.Next() {
+		l, err := scanLock(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: scan access lock: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
 // AccessPIN unseals an access's PIN (the same on each of its locks).
 func (d *DB) AccessPIN(ctx context.Context, accessID int64) (string, error) {
 	var sealed []byte

@@ -407,17 +407,9 @@ func (s *Server) accessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock,
 	if err != nil {
 		return a, g, nil, err
 	}
-	codes, err := s.db.AccessCodes(ctx, a.ID)
+	locks, err := s.db.AccessLocks(ctx, a.ID)
 	if err != nil {
 		return a, g, nil, err
-	}
-	var locks []db.Lock
-	for _, k := range codes {
-		l, err := s.db.Lock(ctx, k.LockID)
-		if err != nil {
-			return a, g, nil, err
-		}
-		locks = append(locks, l)
 	}
 	return a, g, locks, nil
 }
