@@ -157,10 +157,8 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior pr
 	if err != nil {
 		return Access{}, "", err
 	}
-	for _, e := range n.Audit {
-		if err := d.audit(ctx, tx, e); err != nil {
-			return Access{}, "", err
-		}
+	if err := d.auditAll(ctx, tx, n.Audit); err != nil {
+		return Access{}, "", err
 	}
 	return a, token, nil
 }
@@ -238,9 +236,39 @@ func (d *DB) AccessPIN(ctx context.Context, accessID int64) (string, error) {
 }
 
 // RevokeAccess ends an access at once: its links die and its codes are revoked,
-// so the reconciler removes them from the locks.
-func (d *DB) RevokeAccess(ctx context.Context, id int64) error {
-	return d.tx(ctx, func(tx *sql.Tx) error { return d.revokeAccess(ctx, tx, id) })
+// so the reconciler removes them from the locks. The audit entries given are
+// written in the same transaction, only when this call is the one that revoked
+// it: revoking again changes nothing, and says nothing. ErrNotFound for an
+// unknown access.
+func (d *DB) RevokeAccess(ctx context.Context, id int64, audit ...AuditEntry) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(ctx, "SELECT revoked_at FROM accesses WHERE id = ?", id).Scan(&revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("db: revoke access: %w", err)
+		}
+		if err := d.revokeAccess(ctx, tx, id); err != nil {
+			return err
+		}
+		if revoked.Valid {
+			return nil
+		}
+		return d.auditAll(ctx, tx, audit)
+	})
+}
+
+// auditAll writes entries inside tx, for a change whose audit lines must
+// commit with it or not at all.
+func (d *DB) auditAll(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
+	for _, e := range entries {
+		if err := d.audit(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *DB) revokeAccess(ctx context.Context, tx *sql.Tx, id int64) error {
@@ -269,8 +297,10 @@ var ErrAccessRevoked = errors.New("this access was already revoked or replaced")
 // RotateAccess revokes an access and creates its replacement (same guest, locks
 // and window, a new PIN and a new link) in one transaction. The new link keeps
 // the passphrase and lifetime of the old access's newest link where link
-// leaves them unset (see ReissueLink).
-func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOptions) (Access, string, error) {
+// leaves them unset (see ReissueLink). The audit entries given are written in
+// the same transaction: none when the rotation fails (ErrAccessRevoked, a PIN
+// conflict).
+func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOptions, audit ...AuditEntry) (Access, string, error) {
 	var a Access
 	var token string
 	err := d.tx(ctx, func(tx *sql.Tx) error {
@@ -312,7 +342,7 @@ func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOp
 			return err
 		}
 		a, token, err = d.createAccess(ctx, tx, NewAccess{GuestID: old.GuestID, GuestName: name, LockIDs: locks, PIN: pin,
-			StartsAt: old.StartsAt, EndsAt: old.EndsAt, TimeZone: old.TimeZone, CreatedBy: old.CreatedBy, Link: link}, prior)
+			StartsAt: old.StartsAt, EndsAt: old.EndsAt, TimeZone: old.TimeZone, CreatedBy: old.CreatedBy, Link: link, Audit: audit}, prior)
 		if err != nil {
 			return err
 		}
@@ -323,8 +353,10 @@ func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOp
 }
 
 // ChangeWindow moves an access's window; its codes follow and the reconciler
-// updates the locks. Links keep their own expiry, capped by the new end.
-func (d *DB) ChangeWindow(ctx context.Context, id int64, start, end time.Time) error {
+// updates the locks. Links keep their own expiry, capped by the new end. The
+// audit entries given are written in the same transaction. ErrNotFound for an
+// unknown or revoked access.
+func (d *DB) ChangeWindow(ctx context.Context, id int64, start, end time.Time, audit ...AuditEntry) error {
 	now := unix(d.now())
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE accesses SET starts_at = ?, ends_at = ? WHERE id = ? AND revoked_at IS NULL",
@@ -344,6 +376,6 @@ func (d *DB) ChangeWindow(ctx context.Context, id int64, start, end time.Time) e
 				return fmt.Errorf("db: cap link expiry: %w", err)
 			}
 		}
-		return nil
+		return d.auditAll(ctx, tx, audit)
 	})
 }

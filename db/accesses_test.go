@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +69,83 @@ func TestAccessLocksPlan(t *testing.T) {
 	for _, step := range plan {
 		if strings.HasPrefix(step, "SCAN") || strings.Contains(step, "TEMP B-TREE") {
 			t.Errorf("plan step %q scans or sorts", step)
+		}
+	}
+}
+
+// TestAccessChangesAuditInTheirTransaction: a window change, a new link, a
+// rotation and a revoke write the audit lines given in their own transaction;
+// one that changes nothing (refused, lost to another, revoking again) writes
+// none.
+func TestAccessChangesAuditInTheirTransaction(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	conn, err := d.SimConnection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.SyncLock(ctx, conn.ID, DeviceState{DeviceID: "door", Name: "Door", Online: true}, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	a, _, err := d.CreateAccess(ctx, NewAccess{GuestName: "Ana", LockIDs: []int64{l.ID}, PIN: "482913",
+		StartsAt: now, EndsAt: now.Add(time.Hour), TimeZone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(action string) AuditEntry { return AuditEntry{Action: action, Detail: "test"} }
+	count := func() map[string]int {
+		t.Helper()
+		entries, err := d.AuditLog(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, e := range entries {
+			out[e.Action]++
+		}
+		return out
+	}
+	var next Access
+	for _, step := range []struct {
+		name    string
+		do      func() error
+		wantErr error
+		want    map[string]int
+	}{
+		{"change window", func() error { return d.ChangeWindow(ctx, a.ID, now, now.Add(2*time.Hour), line(AuditWindowChanged)) },
+			nil, map[string]int{AuditWindowChanged: 1}},
+		{"new link", func() error { _, _, err := d.ReissueLink(ctx, a.ID, LinkOptions{}, line(AuditLinkCreated)); return err },
+			nil, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 1}},
+		{"rotate", func() error {
+			var err error
+			next, _, err = d.RotateAccess(ctx, a.ID, "739102", LinkOptions{}, line(AuditAccessRotated), line(AuditLinkCreated))
+			return err
+		}, nil, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1}},
+		{"rotate the replaced access", func() error {
+			_, _, err := d.RotateAccess(ctx, a.ID, "905713", LinkOptions{}, line(AuditAccessRotated), line(AuditLinkCreated))
+			return err
+		}, ErrAccessRevoked, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1}},
+		{"new link for the replaced access", func() error {
+			_, _, err := d.ReissueLink(ctx, a.ID, LinkOptions{}, line(AuditLinkCreated))
+			return err
+		}, ErrNotFound, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1}},
+		{"change the replaced access's window", func() error {
+			return d.ChangeWindow(ctx, a.ID, now, now.Add(3*time.Hour), line(AuditWindowChanged))
+		}, ErrNotFound, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1}},
+		{"revoke", func() error { return d.RevokeAccess(ctx, next.ID, line(AuditAccessRevoked)) },
+			nil, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1, AuditAccessRevoked: 1}},
+		{"revoke again", func() error { return d.RevokeAccess(ctx, next.ID, line(AuditAccessRevoked)) },
+			nil, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1, AuditAccessRevoked: 1}},
+		{"revoke an unknown access", func() error { return d.RevokeAccess(ctx, 999, line(AuditAccessRevoked)) },
+			ErrNotFound, map[string]int{AuditWindowChanged: 1, AuditLinkCreated: 2, AuditAccessRotated: 1, AuditAccessRevoked: 1}},
+	} {
+		if err := step.do(); !errors.Is(err, step.wantErr) {
+			t.Fatalf("%s: got %v, want %v", step.name, err, step.wantErr)
+		}
+		if got := count(); !maps.Equal(got, step.want) {
+			t.Errorf("%s: audit lines %v, want %v", step.name, got, step.want)
 		}
 	}
 }

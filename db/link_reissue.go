@@ -67,8 +67,9 @@ func (d *DB) insertReissuedLink(ctx context.Context, tx *sql.Tx, a Access, o Lin
 
 // ReissueLink gives a live access a fresh link in place of its older ones,
 // which stop working, keeping the newest one's passphrase and lifetime where o
-// leaves them unset. ErrNotFound when the access is unknown or revoked.
-func (d *DB) ReissueLink(ctx context.Context, accessID int64, o LinkOptions) (string, ShareLink, error) {
+// leaves them unset. The audit entries given are written in the same
+// transaction. ErrNotFound when the access is unknown or revoked.
+func (d *DB) ReissueLink(ctx context.Context, accessID int64, o LinkOptions, audit ...AuditEntry) (string, ShareLink, error) {
 	var token string
 	var l ShareLink
 	err := d.tx(ctx, func(tx *sql.Tx) error {
@@ -87,8 +88,10 @@ func (d *DB) ReissueLink(ctx context.Context, accessID int64, o LinkOptions) (st
 			unix(d.now()), accessID); err != nil {
 			return fmt.Errorf("db: kill old links: %w", err)
 		}
-		token, l, err = d.insertReissuedLink(ctx, tx, a, o, prior)
-		return err
+		if token, l, err = d.insertReissuedLink(ctx, tx, a, o, prior); err != nil {
+			return err
+		}
+		return d.auditAll(ctx, tx, audit)
 	})
 	return token, l, err
 }

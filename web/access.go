@@ -443,14 +443,14 @@ func (s *Server) newLink(c echo.Context) error {
 	}
 	// The new link keeps the older one's passphrase (the guest was told it) and
 	// lifetime.
-	token, _, err := s.db.ReissueLink(c.Request().Context(), a.ID, db.LinkOptions{})
+	token, _, err := s.db.ReissueLink(c.Request().Context(), a.ID, db.LinkOptions{},
+		auditLine(c, auditActor(c), db.AuditLinkCreated, "new share link for "+g.Name+" (older links stop working)"))
 	if errors.Is(err, db.ErrNotFound) {
 		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
 	}
 	if err != nil {
 		return err
 	}
-	s.audit(c, auditActor(c), db.AuditLinkCreated, "new share link for "+g.Name+" (older links stop working)")
 	return s.handOffLink(c, g, locks, a, db.HandoffLink, token)
 }
 
@@ -459,11 +459,13 @@ func (s *Server) revokeAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.RevokeAccess(c.Request().Context(), a.ID); err != nil {
+	// Audited only by the request that revokes it, in the same write.
+	err = s.db.RevokeAccess(c.Request().Context(), a.ID,
+		auditLine(c, auditActor(c), db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks)))
+	if err != nil {
 		return err
 	}
 	if a.RevokedAt.IsZero() {
-		s.audit(c, auditActor(c), db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks))
 		s.locks.Nudge()
 	}
 	return redirect(c, s.accessPath(g, a, "revoked"))
@@ -488,7 +490,7 @@ func (s *Server) rotateAccess(c echo.Context) error {
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
 	// The new link keeps the old one's passphrase and lifetime (RotateAccess).
-	next, token, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{})
+	next, token, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{}, rotatedAudit(c, auditActor(c), g, locks)...)
 	switch {
 	case errors.Is(err, errRotatedMeanwhile):
 		return s.accessGone(c, g, a, rotatedMeanwhile)
@@ -499,8 +501,6 @@ func (s *Server) rotateAccess(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.audit(c, auditActor(c), db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed")
-	s.audit(c, auditActor(c), db.AuditLinkCreated, "share link for "+g.Name+"'s new code")
 	s.locks.Nudge()
 	return s.handOffLink(c, g, locks, next, db.HandoffRotated, token)
 }
@@ -517,17 +517,17 @@ var (
 )
 
 // rotate replaces an access with one that has a new generated code (freshPIN)
-// and a new link, trying again when another write took that code in between.
-// Besides unexpected errors it returns errRotatedMeanwhile, errNoFreeCode, or
-// an error codeRefused reports (the doors take no code of the old length, or
-// have none free).
-func (s *Server) rotate(ctx context.Context, old db.Access, locks []db.Lock, link db.LinkOptions) (db.Access, string, error) {
+// and a new link, trying again when another write took that code in between;
+// the audit entries commit with the rotation that succeeds. Besides unexpected
+// errors it returns errRotatedMeanwhile, errNoFreeCode, or an error codeRefused
+// reports (the doors take no code of the old length, or have none free).
+func (s *Server) rotate(ctx context.Context, old db.Access, locks []db.Lock, link db.LinkOptions, audit ...db.AuditEntry) (db.Access, string, error) {
 	for range rotateAttempts {
 		pin, err := s.freshPIN(ctx, old, locks)
 		if err != nil {
 			return db.Access{}, "", err
 		}
-		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link)
+		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link, audit...)
 		switch {
 		case errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound):
 			return db.Access{}, "", errRotatedMeanwhile
@@ -608,14 +608,14 @@ func (s *Server) changeWindow(c echo.Context) error {
 		}
 		return render(c, http.StatusUnprocessableEntity, views.Guest(p))
 	}
-	err = s.db.ChangeWindow(c.Request().Context(), a.ID, start, end)
+	err = s.db.ChangeWindow(c.Request().Context(), a.ID, start, end,
+		auditLine(c, auditActor(c), db.AuditWindowChanged, g.Name+" on "+doorNames(locks)+": now "+windowText(start, end, loc)+" ("+a.TimeZone+")"))
 	if errors.Is(err, db.ErrNotFound) {
 		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
 	}
 	if err != nil {
 		return err
 	}
-	s.audit(c, auditActor(c), db.AuditWindowChanged, g.Name+" on "+doorNames(locks)+": now "+windowText(start, end, loc)+" ("+a.TimeZone+")")
 	s.locks.Nudge()
 	return redirect(c, s.accessPath(g, a, "window"))
 }

@@ -223,6 +223,13 @@ func (s *Server) apiInvalidAccess(ctx context.Context, req accessRequest, own fi
 	return invalidFields(fields)
 }
 
+// apiActor is the owner an API token acts for, named after the token, for
+// audit lines written with a change (apiAudit's actor).
+func apiActor(c echo.Context) db.Owner {
+	a, _ := currentAPICaller(c)
+	return a.owner()
+}
+
 // apiAccessFromPath loads the URL's access with its guest and locks, through the
 // owner pages' loader, answering the API's own 404.
 func (s *Server) apiAccessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
@@ -242,11 +249,12 @@ func (s *Server) apiRevokeAccess(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if a.RevokedAt.IsZero() {
-		if err := s.db.RevokeAccess(ctx, a.ID); err != nil {
+		// Audited only by the request that revokes it, in the same write.
+		line := auditLine(c, apiActor(c), db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks))
+		if err := s.db.RevokeAccess(ctx, a.ID, line); err != nil {
 			return err
 		}
 		s.locks.Nudge()
-		s.apiAudit(c, db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks))
 		if a, err = s.db.Access(ctx, a.ID); err != nil {
 			return err
 		}
@@ -300,7 +308,8 @@ func (s *Server) apiRotateAccess(c echo.Context) error {
 			Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
 	}
 	ctx := c.Request().Context()
-	a, token, err := s.rotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase})
+	a, token, err := s.rotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase},
+		rotatedAudit(c, apiActor(c), g, locks)...)
 	switch {
 	case errors.Is(err, errRotatedMeanwhile):
 		return &apiError{Status: http.StatusConflict, Code: codeConflict,
@@ -314,8 +323,6 @@ func (s *Server) apiRotateAccess(c echo.Context) error {
 		return err
 	}
 	s.locks.Nudge()
-	s.apiAudit(c, db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed")
-	s.apiAudit(c, db.AuditLinkCreated, "share link for "+g.Name+"'s new code")
 	out, err := s.apiSharedView(ctx, a, token)
 	if err != nil {
 		return err

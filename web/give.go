@@ -241,12 +241,25 @@ func noteProblem(note string) string {
 // form and the API alike, written with the access. The details name the guest,
 // doors and window: never the code or the link's token.
 func accessGivenAudit(c echo.Context, by db.Owner, guest string, locks []db.Lock, starts, ends time.Time, zone string) []db.AuditEntry {
-	entry := func(action, detail string) db.AuditEntry {
-		return db.AuditEntry{OwnerID: by.ID, Actor: by.Name, Action: action, IP: c.RealIP(), Detail: detail}
-	}
 	return []db.AuditEntry{
-		entry(db.AuditAccessCreated, "access for "+guest+" to "+doorNames(locks)+", "+windowText(starts, ends, zoneOf(zone))+" ("+zone+")"),
-		entry(db.AuditLinkCreated, "share link for "+guest),
+		auditLine(c, by, db.AuditAccessCreated, "access for "+guest+" to "+doorNames(locks)+", "+windowText(starts, ends, zoneOf(zone))+" ("+zone+")"),
+		auditLine(c, by, db.AuditLinkCreated, "share link for "+guest),
+	}
+}
+
+// auditLine is an audit entry for a change made by this request, for db to
+// write in the change's own transaction, so the two commit together or not at
+// all. The detail must never hold a secret (a code, token or passphrase).
+func auditLine(c echo.Context, by db.Owner, action, detail string) db.AuditEntry {
+	return db.AuditEntry{OwnerID: by.ID, Actor: by.Name, Action: action, IP: c.RealIP(), Detail: detail}
+}
+
+// rotatedAudit is the audit of a rotation, for the owner's page and the API
+// alike, written with it.
+func rotatedAudit(c echo.Context, by db.Owner, g db.Guest, locks []db.Lock) []db.AuditEntry {
+	return []db.AuditEntry{
+		auditLine(c, by, db.AuditAccessRotated, "new code for "+g.Name+" on "+doorNames(locks)+"; the old one is being removed"),
+		auditLine(c, by, db.AuditLinkCreated, "share link for "+g.Name+"'s new code"),
 	}
 }
 
