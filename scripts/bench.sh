@@ -17,7 +17,7 @@ DURATION=${DURATION:-5s}
 STARTS=${STARTS:-10}
 # The signed-in pages run twice: on a fresh database, and again once the
 # reveal scenarios have given tens of thousands of accesses.
-SCENARIOS=${SCENARIOS:-healthz,signin-page,home,timeline,guest-page,reveal,reveal-storm,api-create,home,timeline,mixed}
+SCENARIOS=${SCENARIOS:-healthz,signin-page,home,timeline,guest-page,reveal,reveal-storm,reveal-opened,api-create,home,timeline,mixed}
 LINKS=${LINKS:-20000}          # share links made (through the API) for the reveal scenario; the storm gets half, mixed a quarter
 PER_LINK=${PER_LINK:-5}        # concurrent reveals per link in the storm
 LOCKS=${LOCKS:-100}            # simulated locks the accesses are spread over

@@ -259,3 +259,59 @@ func (t *target) createAccess(ctx context.Context, client *http.Client, token st
 	}
 	return t.shareToken(c.ShareURL)
 }
+
+// openLinks fetches each link's guest page once, as its guest would before
+// revealing, and wants a 200 from each. The time counts as fixture time.
+func (t *target) openLinks(ctx context.Context, tokens []string, concurrency int) error {
+	start := time.Now()
+	client := newClient(concurrency)
+	defer client.CloseIdleConnections()
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range min(concurrency, len(tokens)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(tokens) || ctx.Err() != nil {
+					return
+				}
+				if err := t.open(ctx, client, tokens[i]); err != nil {
+					mu.Lock()
+					firstErr = cmpOr(firstErr, err)
+					mu.Unlock()
+					next.Store(int64(len(tokens))) // stop the others too
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return fmt.Errorf("open links: %w", firstErr)
+	}
+	t.fixtureTime += time.Since(start)
+	return ctx.Err()
+}
+
+func (t *target) open(ctx context.Context, client *http.Client, token string) error {
+	req, err := getRequest(t.base.String()+"/s/"+token, "")
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /s/:token: %d, want 200", resp.StatusCode)
+	}
+	return nil
+}

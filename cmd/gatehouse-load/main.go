@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&p.warmup, "warmup", 500*time.Millisecond, "unmeasured time per scenario and per baseline before measuring (capped by -requests too)")
 	fs.IntVar(&p.rounds, "rounds", 5, "split -duration into this many rounds, alternating between baseline and Gatehouse")
 	fs.IntVar(&opts.links, "links", 4000, "share links created (through the API) for the reveal scenario; reveal-storm gets half as many, mixed a quarter")
+	fs.IntVar(&opts.openedLinks, "opened-links", 8000, "links opened (GET, before measuring) and then revealed by reveal-opened; keep it under the server's share cache (10,000 links)")
 	fs.IntVar(&opts.perLink, "per-link", 5, "reveal-storm: concurrent reveals sent to each link")
 	fs.IntVar(&opts.guestLinks, "guest-links", 300, "links whose guest page is fetched in turn")
 	fs.IntVar(&opts.locks, "locks", 20, "simulated locks to spread the accesses over (each access checks its PIN against every live code on its lock)")
@@ -93,8 +94,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-rounds %d: want 1 to 100", p.rounds)
 	case p.warmup < 0 || p.warmup > time.Minute:
 		return fmt.Errorf("-warmup %s: want 0 to 1m", p.warmup)
-	case opts.links < 1 || opts.links > 200_000, opts.guestLinks < 1 || opts.guestLinks > 100_000:
-		return fmt.Errorf("-links %d, -guest-links %d: want 1 to 200000 and 1 to 100000", opts.links, opts.guestLinks)
+	case opts.links < 1 || opts.links > 200_000, opts.guestLinks < 1 || opts.guestLinks > 100_000,
+		opts.openedLinks < 1 || opts.openedLinks > 200_000:
+		return fmt.Errorf("-links %d, -guest-links %d, -opened-links %d: want 1 to 200000, 1 to 100000 and 1 to 200000",
+			opts.links, opts.guestLinks, opts.openedLinks)
 	case opts.perLink < 2 || opts.perLink > 100:
 		return fmt.Errorf("-per-link %d: want 2 to 100", opts.perLink)
 	case opts.locks < 1 || opts.locks > 100, opts.fixtureConcurrency < 1 || opts.fixtureConcurrency > 100:
@@ -192,6 +195,9 @@ func runScenario(ctx context.Context, name string, t *target, baseURL string, p 
 	if err != nil {
 		rss.stop()
 		return figures{}, err
+	}
+	if w.noWarmup {
+		p.warmup = 0
 	}
 	base := baselineMeter(p, baseURL, w)
 	got := gatehouseMeter(p, t.base.String(), w)

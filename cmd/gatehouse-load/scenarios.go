@@ -25,15 +25,16 @@ import (
 type scenario func(ctx context.Context, t *target) (workload, error)
 
 var scenarios = map[string]scenario{
-	"healthz":      get("/healthz", false),
-	"home":         get("/", true),
-	"timeline":     get("/timeline", true),
-	"signin-page":  get("/signin", false),
-	"guest-page":   guestPage,
-	"reveal":       revealScenario(false),
-	"reveal-storm": revealScenario(true),
-	"api-create":   apiCreate,
-	"mixed":        mixed,
+	"healthz":       get("/healthz", false),
+	"home":          get("/", true),
+	"timeline":      get("/timeline", true),
+	"signin-page":   get("/signin", false),
+	"guest-page":    guestPage,
+	"reveal":        revealScenario(false),
+	"reveal-storm":  revealScenario(true),
+	"reveal-opened": revealOpened,
+	"api-create":    apiCreate,
+	"mixed":         mixed,
 }
 
 func scenarioNames() []string { return slices.Sorted(maps.Keys(scenarios)) }
@@ -50,6 +51,9 @@ type workload struct {
 	// finish adds the scenario's own figures after the measurement, and returns
 	// the guarantees it saw broken.
 	finish func(f *figures) []string
+	// noWarmup: the fixtures already warmed the server, and a warmup would
+	// use up what the scenario measures.
+	noWarmup bool
 }
 
 // check judges one answer from Gatehouse.
@@ -145,6 +149,24 @@ func revealScenario(storm bool) scenario {
 		r := newReveals(t.base.String(), tokens, perLink)
 		return workload{build: r.build, baseline: r.baseline, finish: r.finish}, nil
 	}
+}
+
+// revealOpened reveals links whose guest page was opened first, untimed, as a
+// guest's browser does before the "Reveal code" button can be pressed: the
+// reveal of a link someone is looking at. "reveal" measures links nobody has
+// opened, so that every reveal also reads its link from the database.
+func revealOpened(ctx context.Context, t *target) (workload, error) {
+	tokens, err := t.newLinks(ctx, t.opts.openedLinks, t.opts.fixtureConcurrency, t.opts.locks)
+	if err != nil {
+		return workload{}, err
+	}
+	if err := t.openLinks(ctx, tokens, t.opts.fixtureConcurrency); err != nil {
+		return workload{}, err
+	}
+	r := newReveals(t.base.String(), tokens, 1)
+	// The openings warmed the same code paths; a warmup would reveal links
+	// the server's share cache (10,000 links) can hold only so many of.
+	return workload{build: r.build, baseline: r.baseline, finish: r.finish, noWarmup: true}, nil
 }
 
 // reveals hands out reveal POSTs, perLink in a row per link, so the workers
@@ -364,6 +386,7 @@ type target struct {
 // fixtureOptions size what the scenarios create before they measure.
 type fixtureOptions struct {
 	links              int // share links per reveal scenario
+	openedLinks        int // links opened, then revealed, by reveal-opened
 	perLink            int // concurrent reveals per link in the storm
 	guestLinks         int // links whose guest page is fetched in turn
 	locks              int // simulated locks the accesses are spread over
