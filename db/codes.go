@@ -102,8 +102,10 @@ func PINsConflict(a, b string) bool { return strings.HasPrefix(a, b) || strings.
 
 // CreateAccessCode stores a new code as desired state; the reconciler puts it on
 // the lock. The PIN is checked against the lock's live codes in the same
-// transaction, so two owners cannot race two clashing codes onto one lock.
-func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode) (AccessCode, error) {
+// transaction, so two owners cannot race two clashing codes onto one lock. The
+// audit entries given are written in the same transaction: none when the code
+// is refused (ErrPINConflict).
+func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode, audit ...AuditEntry) (AccessCode, error) {
 	sealed, err := d.seal(n.PIN, "pin")
 	if err != nil {
 		return AccessCode{}, err
@@ -128,7 +130,7 @@ func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode) (AccessCode,
 		if err != nil {
 			return fmt.Errorf("db: create access code: %w", err)
 		}
-		return nil
+		return d.auditAll(ctx, tx, audit)
 	})
 	return c, err
 }
@@ -224,33 +226,51 @@ func scanCodes(rows *sql.Rows, err error) ([]AccessCode, error) {
 }
 
 // RevokeAccessCode marks a code revoked; the reconciler takes it off the lock.
-// Revoking twice keeps the first time.
-func (d *DB) RevokeAccessCode(ctx context.Context, id int64) (AccessCode, error) {
+// Revoking twice keeps the first time. The audit entries given are written in
+// the same transaction, only when this call is the one that revoked it:
+// revoking again says nothing. ErrNotFound for an unknown code.
+func (d *DB) RevokeAccessCode(ctx context.Context, id int64, audit ...AuditEntry) (AccessCode, error) {
 	var c AccessCode
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		c, err = scanCode(tx.QueryRowContext(ctx, `UPDATE access_codes SET revoked_at = COALESCE(revoked_at, ?),
-			next_attempt_at = ?, attempts = 0 WHERE id = ? RETURNING `+codeCols, unix(d.now()), unix(d.now()), id))
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(ctx, "SELECT revoked_at FROM access_codes WHERE id = ?", id).Scan(&revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("db: revoke code: %w", err)
 		}
-		return nil
+		c, err = scanCode(tx.QueryRowContext(ctx, `UPDATE access_codes SET revoked_at = COALESCE(revoked_at, ?),
+			next_attempt_at = ?, attempts = 0 WHERE id = ? RETURNING `+codeCols, unix(d.now()), unix(d.now()), id))
+		if err != nil {
+			return fmt.Errorf("db: revoke code: %w", err)
+		}
+		if revoked.Valid {
+			return nil
+		}
+		return d.auditAll(ctx, tx, audit)
 	})
 	return c, err
 }
 
 // RetryAccessCode clears a failed code's backoff so the reconciler tries now.
-func (d *DB) RetryAccessCode(ctx context.Context, id int64) error {
+// The audit entries given are written in the same transaction. ErrNotFound for
+// an unknown code.
+func (d *DB) RetryAccessCode(ctx context.Context, id int64, audit ...AuditEntry) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE access_codes SET next_attempt_at = ?, attempts = 0,
+		res, err := tx.ExecContext(ctx, `UPDATE access_codes SET next_attempt_at = ?, attempts = 0,
 			status = CASE WHEN status = 'failed' THEN 'scheduled' ELSE status END WHERE id = ?`, unix(d.now()), id)
 		if err != nil {
 			return fmt.Errorf("db: retry code: %w", err)
 		}
-		return nil
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("db: retry code: %w", err)
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		return d.auditAll(ctx, tx, audit)
 	})
 }
 

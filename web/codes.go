@@ -91,14 +91,14 @@ func (s *Server) addCode(c echo.Context) error {
 	}
 	if f.LabelError == "" && f.PINError == "" && f.StartsError == "" && f.EndsError == "" {
 		_, err = s.db.CreateAccessCode(ctx, db.NewAccessCode{LockID: l.ID, Label: f.Label, PIN: pin,
-			StartsAt: start, EndsAt: end, TimeZone: l.TimeZone})
+			StartsAt: start, EndsAt: end, TimeZone: l.TimeZone},
+			auditLine(c, auditActor(c), db.AuditCodeCreated, "code for "+f.Label+" on "+l.Name+", "+windowText(start, end, loc)))
 		switch {
 		case errors.Is(err, db.ErrPINConflict):
 			f.PINError = "This code clashes with another code on the lock. Choose another, or leave it empty."
 		case err != nil:
 			return err
 		default:
-			s.audit(c, auditActor(c), db.AuditCodeCreated, "code for "+f.Label+" on "+l.Name+", "+windowText(start, end, loc))
 			s.locks.Nudge()
 			p, err := s.lockView(c, l)
 			if err != nil {
@@ -139,10 +139,15 @@ func (s *Server) revokeCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.RevokeAccessCode(c.Request().Context(), k.ID); err != nil {
+	// Audited only by the request that revokes it, in the same write.
+	_, err = s.db.RevokeAccessCode(c.Request().Context(), k.ID,
+		auditLine(c, auditActor(c), db.AuditCodeRevoked, "code for "+k.Label+" on "+l.Name))
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
 		return err
 	}
-	s.audit(c, auditActor(c), db.AuditCodeRevoked, "code for "+k.Label+" on "+l.Name)
 	s.locks.Nudge()
 	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=revoked")
 }
@@ -156,10 +161,14 @@ func (s *Server) retryCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.RetryAccessCode(c.Request().Context(), k.ID); err != nil {
+	err = s.db.RetryAccessCode(c.Request().Context(), k.ID,
+		auditLine(c, auditActor(c), db.AuditCodeRetried, "code for "+k.Label+" on "+l.Name))
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
 		return err
 	}
-	s.audit(c, auditActor(c), db.AuditCodeRetried, "code for "+k.Label+" on "+l.Name)
 	s.locks.Nudge()
 	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=retry")
 }
