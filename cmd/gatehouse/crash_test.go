@@ -89,8 +89,8 @@ func (s *procServer) invite() string {
 	return strings.TrimSpace(string(out))
 }
 
-// start runs `gatehouse serve` and waits until /healthz answers 200, polling
-// a bounded number of times.
+// start runs `gatehouse serve` and polls /healthz until it answers 200, for
+// at most 30 s (a guard against a hang), failing at once if the process exits.
 func (s *procServer) start() {
 	s.t.Helper()
 	if s.cmd != nil {
@@ -104,23 +104,24 @@ func (s *procServer) start() {
 	}
 	s.cmd, s.exited, s.lives = cmd, make(chan error, 1), s.lives+1
 	go func() { s.exited <- cmd.Wait() }()
-	for range 500 { // 10 s
+	last := "no answer yet"
+	pollUntilReport(s.t, 30*time.Second, fmt.Sprintf("life %d: a 200 from /healthz", s.lives), func() bool {
 		select {
 		case err := <-s.exited:
 			s.cmd = nil
 			s.t.Fatalf("life %d: the server exited before answering: %v", s.lives, err)
 		default:
 		}
-		if res, err := s.client.Get(s.base + "/healthz"); err == nil {
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
+		res, err := s.client.Get(s.base + "/healthz")
+		if err != nil {
+			last = err.Error()
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s.t.Fatalf("life %d: no 200 from /healthz within 10 s", s.lives)
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		last = res.Status
+		return res.StatusCode == http.StatusOK
+	}, func() string { return "last answer: " + last })
 }
 
 // kill ends the process with SIGKILL: no shutdown, no flush, no deferred code.
@@ -488,13 +489,10 @@ func TestCrashSafety(t *testing.T) {
 	// access asks for, each live code is on its lock exactly once, nothing
 	// revoked is left behind, and every keypad press was ingested.
 	var last string
-	for range 60 { // 30 s
-		if last = crashConverged(t, check, led, lockIDs); last == "" {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if last != "" {
+	pollUntilReport(t, 60*time.Second, "convergence after the last restart", func() bool {
+		last = crashConverged(t, check, led, lockIDs)
+		return last == ""
+	}, func() string {
 		rows, err := check.Query("SELECT id, COALESCE(lease_holder, ''), COALESCE(lease_until, 0) FROM locks")
 		if err != nil {
 			t.Fatalf("not converged (%s); reading the locks' leases: %v", last, err)
@@ -508,8 +506,8 @@ func TestCrashSafety(t *testing.T) {
 			t.Logf("lock %d: lease %q until %v", id, holder, time.Unix(until, 0).Sub(time.Now()).Round(time.Second))
 		}
 		closeRows(t, rows, "the locks' leases")
-		t.Fatalf("not converged 30 s after the last restart: %s", last)
-	}
+		return "not converged: " + last
+	})
 	if strings.Contains(s.log.String(), "panic") {
 		t.Errorf("the server log has a panic")
 	}

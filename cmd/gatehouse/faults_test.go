@@ -54,18 +54,15 @@ func (o *procOwner) code(id int64) codeStatus {
 	return res.Code
 }
 
-// waitCode polls a code until it has status want, for at most limit.
+// waitCode polls a code until it has status want, for at most limit (a
+// guard against a hang).
 func (o *procOwner) waitCode(id int64, want string, limit time.Duration) codeStatus {
 	o.t.Helper()
 	var c codeStatus
-	for end := time.Now().Add(limit); ; time.Sleep(200 * time.Millisecond) {
-		if c = o.code(id); c.Status == want || time.Now().After(end) {
-			break
-		}
-	}
-	if c.Status != want {
-		o.t.Fatalf("code %d: %s (%s) after %v, want %s", id, c.Status, c.LastError, limit, want)
-	}
+	pollUntilReport(o.t, limit, fmt.Sprintf("code %d to be %s", id, want), func() bool {
+		c = o.code(id)
+		return c.Status == want
+	}, func() string { return fmt.Sprintf("it is %s (last error %q)", c.Status, c.LastError) })
 	return c
 }
 

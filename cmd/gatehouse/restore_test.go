@@ -53,13 +53,27 @@ func (l *drillLedger) count(pred func(drillWrite) bool) int {
 	return n
 }
 
-// pollUntil polls an observable condition until it holds, for at most d.
+// pollUntil polls an observable condition until it holds, for at most d. d
+// guards against a hang: it is no claim about how soon cond should hold.
 func pollUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	pollUntilReport(t, d, what, cond, nil)
+}
+
+// pollUntilReport is pollUntil that, when cond still does not hold after d,
+// calls report (if not nil) and ends the failure message with what it
+// returns: the state last seen, say. report runs on the test's goroutine and
+// may log more.
+func pollUntilReport(t *testing.T, d time.Duration, what string, cond func() bool, report func() string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", d, what)
+			msg := fmt.Sprintf("waited %v for %s", d, what)
+			if report != nil {
+				msg += ": " + report()
+			}
+			t.Fatal(msg)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
