@@ -418,6 +418,7 @@ func TestCrashSafety(t *testing.T) {
 			wg.Go(func() { crashClient(ctx, owner, led, lockIDs, c, seed) })
 		}
 		// Let the writes run, then kill the process mid-flight.
+		// Not synchronisation: a seeded random moment, so kills land mid-write.
 		time.Sleep(time.Duration(150+rng.IntN(1050)) * time.Millisecond)
 		s.kill()
 		stopClients()

@@ -70,6 +70,7 @@ func (o *procOwner) waitCode(id int64, want string, limit time.Duration) codeSta
 // statuses allowed for it.
 func (o *procOwner) holdFor(d time.Duration, allowed map[int64][]string) {
 	o.t.Helper()
+	// Not synchronisation: nothing is awaited; samples over d, any one can fail.
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		for id, ok := range allowed {
 			if c := o.code(id); !slices.Contains(ok, c.Status) {
