@@ -332,8 +332,9 @@ func seamLock(t *testing.T, s *procServer, device string) int64 {
 
 // TestIdleConnectionFlood opens 5,000 TCP connections to the binary that send
 // nothing. The server must keep answering normal requests meanwhile, stay
-// small, and drop the silent connections once its header timeout (5 s) has
-// passed, so they cannot be held forever.
+// small, and close the silent connections itself (its header timeout), so
+// they cannot be held forever. How soon is not asserted here: the deadlines
+// are guards against a hang.
 func TestIdleConnectionFlood(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and opens 5,000 connections; skipped with -short")
@@ -354,15 +355,45 @@ func TestIdleConnectionFlood(t *testing.T) {
 	s.start()
 	pid := s.cmd.Process.Pid
 	rssIdle := procKB(t, pid, "VmRSS:")
+	// get sends a GET on a fresh connection and wants a 200; no answer before
+	// the hang guard fails the test.
+	guard, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	get := func(path, when string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(guard, http.MethodGet, s.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s %s: %v", path, when, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s %s: %d, want 200", path, when, res.StatusCode)
+		}
+	}
 
 	start := time.Now()
 	open := make([]net.Conn, conns)
-	var wg sync.WaitGroup
+	var readers sync.WaitGroup // one per connection, below
+	t.Cleanup(func() {
+		for _, c := range open {
+			if c != nil {
+				c.Close()
+			}
+		}
+		readers.Wait()
+	})
+	var dialers sync.WaitGroup
 	var failed atomic.Int32
 	for w := range 50 {
-		wg.Go(func() {
+		dialers.Go(func() {
 			for i := w; i < conns; i += 50 {
-				c, err := net.DialTimeout("tcp4", s.addr, 5*time.Second)
+				c, err := net.DialTimeout("tcp4", s.addr, time.Minute)
 				if err != nil {
 					failed.Add(1)
 					continue
@@ -371,64 +402,54 @@ func TestIdleConnectionFlood(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
-	t.Cleanup(func() {
-		for _, c := range open {
-			if c != nil {
-				c.Close()
-			}
-		}
-	})
+	dialers.Wait()
 	if n := failed.Load(); n > 0 {
 		t.Fatalf("%d of %d connections could not be opened", n, conns)
 	}
 	opened := time.Since(start)
 
-	// While they are all open, people are served, promptly.
-	client := &http.Client{Timeout: 5 * time.Second}
-	for _, path := range []string{"/healthz", "/signin"} {
-		t0 := time.Now()
-		res, err := client.Get(s.base + path)
-		if err != nil {
-			t.Fatalf("GET %s with %d idle connections open: %v", path, conns, err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || time.Since(t0) > 2*time.Second {
-			t.Errorf("GET %s with %d idle connections open: %d after %v, want 200 within 2 s", path, conns, res.StatusCode, time.Since(t0))
-		}
-	}
+	// While they are all open, people are served.
+	during := fmt.Sprintf("with %d idle connections open", conns)
+	get("/healthz", during)
+	get("/signin", during)
 	rssFlood := procKB(t, pid, "VmRSS:")
 	if rssFlood > 100<<10 {
 		t.Errorf("server memory with %d idle connections: %d kB, want under 100 MB", conns, rssFlood)
 	}
 
-	// The silent connections are dropped after the header timeout.
-	var dropped atomic.Int32
-	for w := range 50 {
-		wg.Go(func() {
-			for i := w; i < conns; i += 50 {
-				open[i].SetReadDeadline(time.Now().Add(15 * time.Second))
-				if _, err := open[i].Read(make([]byte, 1)); errors.Is(err, io.EOF) || isReset(err) {
-					dropped.Add(1)
-				}
+	// The server closes the silent connections: a read on each, which blocks
+	// while the connection is open, ends in EOF or a reset. Anything else (a
+	// byte, another error) is wrong.
+	var closed atomic.Int32
+	var mu sync.Mutex
+	var wrong []string
+	for i, c := range open {
+		readers.Go(func() {
+			n, err := c.Read(make([]byte, 1))
+			if n == 0 && (errors.Is(err, io.EOF) || isReset(err)) {
+				closed.Add(1)
+				return
 			}
+			mu.Lock()
+			defer mu.Unlock()
+			wrong = append(wrong, fmt.Sprintf("connection %d: read %d bytes, %v", i, n, err))
 		})
 	}
-	wg.Wait()
-	if n := dropped.Load(); n != conns {
-		t.Errorf("the server dropped %d of %d silent connections within 15 s, want all", n, conns)
-	}
+	pollUntilReport(t, 2*time.Minute, fmt.Sprintf("the server to close all %d silent connections", conns), func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(wrong) > 0 {
+			t.Fatalf("a silent connection, want it closed by the server: %s (%d such)", wrong[0], len(wrong))
+		}
+		return closed.Load() == conns
+	}, func() string { return fmt.Sprintf("%d of them closed", closed.Load()) })
+	closedAfter := time.Since(start)
 	for _, c := range open {
 		c.Close()
 	}
-	if res, err := client.Get(s.base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
-		t.Errorf("healthz after the flood: %v %v", res, err)
-	} else {
-		res.Body.Close()
-	}
-	t.Logf("%d connections opened in %v; server VmRSS %d kB idle, %d kB with them open, peak %d kB; all dropped after %v",
-		conns, opened.Round(time.Millisecond), rssIdle, rssFlood, procKB(t, pid, "VmHWM:"), time.Since(start).Round(100*time.Millisecond))
+	get("/healthz", "after the flood")
+	t.Logf("%d connections opened in %v; server VmRSS %d kB idle, %d kB with them open, peak %d kB; all closed by the server after %v",
+		conns, opened.Round(time.Millisecond), rssIdle, rssFlood, procKB(t, pid, "VmHWM:"), closedAfter.Round(100*time.Millisecond))
 }
 
 // raiseOpenFiles raises this process's open-files limit, which the servers it
