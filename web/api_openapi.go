@@ -8,7 +8,7 @@ import (
 )
 
 // openAPI describes the API as OpenAPI 3.1. It is written by hand next to the
-// handlers; TestOpenAPIMatchesRoutes keeps the two in step.
+// handlers; TestOpenAPIDocument keeps the two in step.
 //
 //go:embed openapi.json
 var openAPI []byte
