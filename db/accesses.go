@@ -63,6 +63,10 @@ type NewAccess struct {
 type LinkOptions struct {
 	TTL        time.Duration // the link also dies when the access ends
 	Passphrase string        // optional; told to the guest by another channel
+	// HoldFor, a session id, keeps a rotation's new link for that session to
+	// read once (TakeLink), in the rotation's own transaction: whoever sees
+	// the rotation also sees the hold. 0: not held.
+	HoldFor int64
 }
 
 // PINConflictError says on which lock a PIN clashes.
@@ -346,8 +350,13 @@ func (d *DB) RotateAccess(ctx context.Context, id int64, pin string, link LinkOp
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE accesses SET rotated_to = ? WHERE id = ?", a.ID, id)
-		return err
+		if _, err := tx.ExecContext(ctx, "UPDATE accesses SET rotated_to = ? WHERE id = ?", a.ID, id); err != nil {
+			return err
+		}
+		if link.HoldFor != 0 {
+			return d.holdLink(ctx, tx, link.HoldFor, a.ID, HandoffRotated, token)
+		}
+		return nil
 	})
 	return a, token, err
 }

@@ -380,23 +380,40 @@ func handoffPurpose(sessionID, accessID int64) string {
 // read once (TakeLink) after a redirect. A newer hold for the same session and
 // access replaces the older one: that link was killed anyway.
 func (d *DB) HoldLink(ctx context.Context, sessionID, accessID int64, kind, token string) error {
+	return d.tx(ctx, func(tx *sql.Tx) error { return d.holdLink(ctx, tx, sessionID, accessID, kind, token) })
+}
+
+func (d *DB) holdLink(ctx context.Context, tx *sql.Tx, sessionID, accessID int64, kind, token string) error {
 	sealed, err := d.seal(token, handoffPurpose(sessionID, accessID))
 	if err != nil {
 		return err
 	}
 	now := d.now()
-	return d.tx(ctx, func(tx *sql.Tx) error {
-		// Swept here rather than by a job: this is the only writer.
-		if _, err := tx.ExecContext(ctx, "DELETE FROM link_handoffs WHERE expires_at <= ?", unix(now)); err != nil {
-			return fmt.Errorf("db: sweep link handoffs: %w", err)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO link_handoffs (session_id, access_id, kind, token_sealed, expires_at)
-			VALUES (?, ?, ?, ?, ?)`, sessionID, accessID, kind, sealed, unix(now.Add(HandoffTTL)))
-		if err != nil {
-			return fmt.Errorf("db: hold link: %w", err)
-		}
-		return nil
-	})
+	// Swept here rather than by a job: this is the only writer.
+	if _, err := tx.ExecContext(ctx, "DELETE FROM link_handoffs WHERE expires_at <= ?", unix(now)); err != nil {
+		return fmt.Errorf("db: sweep link handoffs: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO link_handoffs (session_id, access_id, kind, token_sealed, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, sessionID, accessID, kind, sealed, unix(now.Add(HandoffTTL)))
+	if err != nil {
+		return fmt.Errorf("db: hold link: %w", err)
+	}
+	return nil
+}
+
+// HoldsLink says whether HoldLink keeps a link for this session and access
+// that TakeLink would still give, without taking it.
+func (d *DB) HoldsLink(ctx context.Context, sessionID, accessID int64) (bool, error) {
+	var one int
+	err := d.stmt(ctx, "SELECT 1 FROM link_handoffs WHERE session_id = ? AND access_id = ? AND expires_at > ?").
+		QueryRowContext(ctx, sessionID, accessID, unix(d.now())).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: holds link: %w", err)
+	}
+	return true, nil
 }
 
 // TakeLink consumes what HoldLink kept for this session and access: the first

@@ -487,12 +487,21 @@ func (s *Server) rotateAccess(c echo.Context) error {
 		return err
 	}
 	if _, _, live := accessState(a, s.db.Now()); !live {
+		if to, ok := s.rotatedHere(c, a.ID); ok {
+			return redirect(c, accessCreatedPath(to))
+		}
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
-	// The new link keeps the old one's passphrase and lifetime (RotateAccess).
-	next, token, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{}, rotatedAudit(c, auditActor(c), g, locks)...)
+	// The new link keeps the old one's passphrase and lifetime (RotateAccess),
+	// and is held for this session's next GET in the rotation's transaction.
+	au, _ := currentAuth(c)
+	next, _, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{HoldFor: au.session.ID},
+		rotatedAudit(c, auditActor(c), g, locks)...)
 	switch {
 	case errors.Is(err, errRotatedMeanwhile):
+		if to, ok := s.rotatedHere(c, a.ID); ok {
+			return redirect(c, accessCreatedPath(to))
+		}
 		return s.accessGone(c, g, a, rotatedMeanwhile)
 	case errors.Is(err, errNoFreeCode):
 		return s.accessGone(c, g, a, "Gatehouse could not find a free code for these doors. Try again.")
@@ -502,7 +511,25 @@ func (s *Server) rotateAccess(c echo.Context) error {
 		return err
 	}
 	s.locks.Nudge()
-	return s.handOffLink(c, g, locks, next, db.HandoffRotated, token)
+	return redirect(c, accessCreatedPath(next.ID))
+}
+
+// rotatedHere finds the access that replaced id when this session rotated it
+// and still holds the new link unseen. A second "Rotate" from the same
+// session is most often the second click of a double submit, whose first
+// answer the browser dropped: it is sent to that link, not told of a clash.
+func (s *Server) rotatedHere(c echo.Context, id int64) (int64, bool) {
+	ctx := c.Request().Context()
+	a, err := s.db.Access(ctx, id)
+	if err != nil || a.RotatedTo == 0 {
+		return 0, false
+	}
+	au, _ := currentAuth(c)
+	held, err := s.db.HoldsLink(ctx, au.session.ID, a.RotatedTo)
+	if err != nil {
+		s.log.Warn("rotate: reading the held link", slog.Int64("access", a.RotatedTo), slog.Any("err", err))
+	}
+	return a.RotatedTo, held
 }
 
 // Why a rotation did not happen, for each caller to word in its own way (the
