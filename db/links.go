@@ -91,28 +91,6 @@ func (d *DB) insertLink(ctx context.Context, tx *sql.Tx, a Access, o LinkOptions
 	return token, l, nil
 }
 
-// NewLink gives an access a fresh link and kills its older ones.
-func (d *DB) NewLink(ctx context.Context, accessID int64, o LinkOptions) (string, ShareLink, error) {
-	var token string
-	var l ShareLink
-	err := d.tx(ctx, func(tx *sql.Tx) error {
-		a, err := scanAccess(tx.QueryRowContext(ctx, "SELECT "+accessCols+" FROM accesses WHERE id = ? AND revoked_at IS NULL", accessID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("db: new link: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE share_links SET revoked_at = ? WHERE access_id = ? AND revoked_at IS NULL",
-			unix(d.now()), accessID); err != nil {
-			return fmt.Errorf("db: kill old links: %w", err)
-		}
-		token, l, err = d.insertLink(ctx, tx, a, o)
-		return err
-	})
-	return token, l, err
-}
-
 // AccessLinks lists an access's links, newest first.
 func (d *DB) AccessLinks(ctx context.Context, accessID int64) ([]ShareLink, error) {
 	rows, err := d.r.QueryContext(ctx, "SELECT "+linkCols+" FROM share_links WHERE access_id = ? ORDER BY id DESC", accessID)
