@@ -72,12 +72,7 @@ vendor() {
 	echo "fetch-vendor: $name@$version -> static/vendor/$dest"
 }
 
-# htmx 2.x: the stable line that the SSE extension and the templ docs target.
+# htmx 2.x: the stable line that the templ docs target.
 vendor htmx.org 2.0.11 htmx \
 	dist/htmx.min.js:htmx.min.js \
-	LICENSE:LICENSE
-
-# The SSE extension for htmx 2 (the package's dist/sse.js is its plain script build).
-vendor htmx-ext-sse 2.2.4 htmx-ext-sse \
-	dist/sse.js:sse.js \
 	LICENSE:LICENSE

@@ -40,7 +40,6 @@ func TestEmbeddedFiles(t *testing.T) {
 		"js/app.js",
 		"js/passkey.js",
 		"vendor/htmx/htmx.min.js",
-		"vendor/htmx-ext-sse/sse.js",
 	} {
 		if !got[want] {
 			t.Errorf("embedded files lack %q; got %v", want, got)
