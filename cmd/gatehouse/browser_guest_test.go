@@ -41,7 +41,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	base, dbPath := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
+	base, dbPath, secrets := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
 	step := newSteps(t)
 
 	// ---- 1. The owner, enrolled from an invite; a simulated door in a zone
@@ -51,7 +51,8 @@ func TestBrowserGuestJourney(t *testing.T) {
 	step("enrol")
 	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
 	dialogs := acceptDialogs(t, b)
-	enrolOwner(t, b, base, dbPath, "Olivia")
+	watchBrowser(t, b, secrets)
+	enrolOwner(t, b, secrets, base, dbPath, "Olivia")
 	step("add a lock")
 	b.Navigate(base + "/locks")
 	b.Click(`.empty [data-testid=add-sim-lock]`)
@@ -125,6 +126,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 		t.Fatalf("link page: the share URL is %q, want %s/s/TOKEN", shareURL, base)
 	}
 	token := strings.TrimPrefix(shareURL, base+"/s/")
+	secrets.add("share token", token)
 	for _, sel := range []string{`[data-testid=sms]`, `[data-testid=mailto]`} {
 		if href := attr(t, b, sel, "href"); !strings.Contains(href, token) {
 			t.Errorf("link page: %s link %q lacks the share link", sel, href)
@@ -171,6 +173,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 	// the link: greeting, door, window, and a button, no code.
 	step("guest opens the link")
 	g := b.NewContext()
+	watchBrowser(t, g, secrets)
 	g.Navigate(shareURL)
 	waitVisible(t, g, `[data-testid=reveal]`)
 	wantWindow := guestWindowText(t, window, zone)
@@ -213,6 +216,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 	g.Click(`[data-testid=reveal]`)
 	waitVisible(t, g, `[data-testid=pin]`)
 	pin := g.Text(`[data-testid=pin]`)
+	secrets.add("door code", pin)
 	if !regexp.MustCompile(`^\d{6}$`).MatchString(pin) {
 		t.Fatalf("revealed: the code is %q, want 6 digits", pin)
 	}

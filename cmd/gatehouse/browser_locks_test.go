@@ -31,14 +31,15 @@ func TestBrowserLockJourney(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	base, dbPath := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
+	base, dbPath, secrets := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
 	step := newSteps(t)
 
 	// ---- 1. An owner, enrolled from an invite.
 	step("enrol")
 	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
 	dialogs := acceptDialogs(t, b)
-	enrolOwner(t, b, base, dbPath, "Ana")
+	watchBrowser(t, b, secrets) // the code typed below, "583920", is recorded from the form posts
+	enrolOwner(t, b, secrets, base, dbPath, "Ana")
 
 	// ---- 2. No locks yet; the empty state offers a simulated one.
 	step("locks, empty")
@@ -190,14 +191,15 @@ func TestBrowserLockJourney(t *testing.T) {
 
 // enrolOwner makes an invite with the command line, as an owner would, and
 // enrols name from it in tab b with a new virtual passkey, ending on the home
-// page, signed in.
-func enrolOwner(t *testing.T, b *browsertest.Browser, base, dbPath, name string) {
+// page, signed in. The invite's token goes into secrets.
+func enrolOwner(t *testing.T, b *browsertest.Browser, secrets *secretSet, base, dbPath, name string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"invite", "--db", dbPath, "--name", name, "--public-url", base}, &out, &errOut); err != nil {
 		t.Fatalf("invite: %v (%s)", err, errOut.String())
 	}
 	link := strings.TrimSpace(out.String())
+	secrets.addLink(link)
 	if !strings.HasPrefix(link, base+"/enroll/") {
 		t.Fatalf("invite printed %q, want a link %s/enroll/TOKEN", out.String(), base)
 	}

@@ -40,7 +40,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	base, dbPath := startServer(t)
+	base, dbPath, secrets := startServer(t)
 	step := newSteps(t)
 
 	// ---- 1. An invite from the command line, as an owner would make it.
@@ -50,6 +50,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 		t.Fatalf("invite: %v (%s)", err, errOut.String())
 	}
 	link := strings.TrimSpace(out.String())
+	secrets.addLink(link)
 	if !regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `/enroll/[A-Za-z0-9_-]{43}$`).MatchString(link) {
 		t.Fatalf("invite printed %q, want one link %s/enroll/TOKEN", out.String(), base)
 	}
@@ -67,6 +68,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 		t.Fatalf("turn off passkey autofill: %v", err)
 	}
 	dialogs := acceptDialogs(t, b)
+	watchBrowser(t, b, secrets)
 	first := b.AddPasskeyAuthenticator()
 	b.Navigate(link)
 	waitVisible(t, b, `[data-testid=create-passkey]`)
@@ -137,6 +139,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 	// This browser keeps passkey autofill: the virtual authenticator picks
 	// the passkey by itself, so the sign-in page signs in without a click.
 	b2 := b.NewContext()
+	watchBrowser(t, b2, secrets)
 	other := b2.AddPasskeyAuthenticator()
 	addPasskey(t, b2, other, onlyPasskey(t, b, first)) // after its last use: its sign count is current
 	b2.Navigate(base + "/signin")
@@ -228,9 +231,11 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 
 // startServer runs `gatehouse serve` on a fresh database at a free localhost
 // port (passkeys need the name localhost, and --public-url must match the
-// browser's origin exactly) and returns its URL and database path. Extra
-// flags for serve (such as faster timers) follow the test's own.
-func startServer(t *testing.T, flags ...string) (base, dbPath string) {
+// browser's origin exactly) and returns its URL and database path, and the set
+// the test records the secrets it sees into: once the server has stopped, none
+// may be in its log or audit table. Extra flags for serve (such as faster
+// timers) follow the test's own.
+func startServer(t *testing.T, flags ...string) (base, dbPath string, secrets *secretSet) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
@@ -244,17 +249,21 @@ func startServer(t *testing.T, flags ...string) (base, dbPath string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	stderr := newLogWatch(regexp.MustCompile(`msg="gatehouse listening" addr=(\S+)`))
+	secrets = &secretSet{}
 	done := make(chan error, 1)
 	go func() {
 		args := []string{"serve", "--db", dbPath, "--addr", fmt.Sprintf("localhost:%d", port), "--public-url", base}
-		done <- run(ctx, append(args, flags...), stdout, stderr)
-		stderr.Close()
+		err := run(ctx, append(args, flags...), stdout, stderr)
+		stderr.Close() // every log line kept
+		done <- err
 	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
+		secrets.addLink(stdout.String()) // a first-run enrollment link, if serve printed one
+		checkNoSecretsLeaked(t, secrets, stderr.String(), dbPath)
 		if t.Failed() {
 			t.Logf("server log:\n%s", stderr.String())
 		}
@@ -267,7 +276,7 @@ func startServer(t *testing.T, flags ...string) (base, dbPath string) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("server did not start within 30s: %s", stderr.String())
 	}
-	return base, dbPath
+	return base, dbPath, secrets
 }
 
 // newSteps returns a func that names the next step of the journey in the log,

@@ -35,14 +35,15 @@ func TestBrowserTimelineJourney(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	base, dbPath := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
+	base, dbPath, secrets := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
 	step := newSteps(t)
 	ctx := context.Background()
 
 	// ---- 1. An owner with a simulated door.
 	step("enrol and add a lock")
 	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
-	enrolOwner(t, b, base, dbPath, "Olga")
+	watchBrowser(t, b, secrets)
+	enrolOwner(t, b, secrets, base, dbPath, "Olga")
 	b.Navigate(base + "/locks")
 	b.Click(`.empty [data-testid=add-sim-lock]`)
 	waitVisible(t, b, `[data-testid=keypad]`)
@@ -73,12 +74,15 @@ func TestBrowserTimelineJourney(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, _, err := store.CreateAccess(ctx, db.NewAccess{GuestID: g.ID, GuestName: name, LockIDs: []int64{door.ID},
-			PIN: []string{"583920", "720419"}[i], StartsAt: now.Add(-10 * 24 * time.Hour), EndsAt: now.Add(10 * 24 * time.Hour),
+		pin := []string{"583920", "720419"}[i]
+		a, token, err := store.CreateAccess(ctx, db.NewAccess{GuestID: g.ID, GuestName: name, LockIDs: []int64{door.ID},
+			PIN: pin, StartsAt: now.Add(-10 * 24 * time.Hour), EndsAt: now.Add(10 * 24 * time.Hour),
 			TimeZone: door.TimeZone, Link: db.LinkOptions{TTL: time.Hour}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		secrets.add("door code", pin)
+		secrets.add("share token", token)
 		cs, err := store.AccessCodes(ctx, a.ID)
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("codes of %s: %v", name, err)

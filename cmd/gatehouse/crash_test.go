@@ -49,6 +49,7 @@ type procServer struct {
 	exited  chan error
 	lives   int
 	client  *http.Client
+	secrets *secretSet // what the test's clients saw, checked against the log and audit table at the end
 }
 
 func newProcServer(t *testing.T, bin string, flags ...string) *procServer {
@@ -61,9 +62,22 @@ func newProcServer(t *testing.T, bin string, flags ...string) *procServer {
 	ln.Close()
 	s := &procServer{t: t, bin: bin, db: filepath.Join(t.TempDir(), "gatehouse.db"),
 		base: fmt.Sprintf("http://localhost:%d", port), addr: fmt.Sprintf("127.0.0.1:%d", port), flags: flags,
-		client: &http.Client{Timeout: 2 * time.Second}}
+		client: &http.Client{Timeout: 2 * time.Second}, secrets: &secretSet{}}
 	t.Cleanup(func() {
 		s.stop()
+		// Every life's log, the database and any database a restore put
+		// aside (not their -wal and -shm: SQLite reads those itself).
+		dbs := []string{s.db}
+		aside, err := filepath.Glob(s.db + ".before-restore-*")
+		if err != nil {
+			t.Errorf("look for databases put aside by a restore: %v", err)
+		}
+		for _, p := range aside {
+			if !strings.HasSuffix(p, "-wal") && !strings.HasSuffix(p, "-shm") {
+				dbs = append(dbs, p)
+			}
+		}
+		checkNoSecretsLeaked(t, s.secrets, s.log.String(), dbs...)
 		if t.Failed() {
 			t.Logf("server log (last 8 KB):\n%s", tail(s.log.String(), 8<<10))
 		}
@@ -86,6 +100,7 @@ func (s *procServer) invite() string {
 	if err != nil {
 		s.t.Fatalf("gatehouse invite: %v", err)
 	}
+	s.secrets.addLink(string(out))
 	return strings.TrimSpace(string(out))
 }
 
@@ -179,7 +194,8 @@ func queryInt(t *testing.T, d *sql.DB, q string, args ...any) int64 {
 // ---- an owner and their booking system, over HTTP ----
 
 // procOwner is a signed-in owner's browser (cookie jar, same-origin headers)
-// and a read-write API token made in Settings.
+// and a read-write API token made in Settings. Both clients record the
+// secrets they send and are answered into the server's secretSet.
 type procOwner struct {
 	t       *testing.T
 	base    string
@@ -187,6 +203,7 @@ type procOwner struct {
 	passkey *webauthntest.Authenticator
 	token   string
 	api     *http.Client
+	secrets *secretSet
 }
 
 // newProcOwner enrolls an owner through a fresh invite with a software
@@ -194,10 +211,10 @@ type procOwner struct {
 func newProcOwner(t *testing.T, s *procServer) *procOwner {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	o := &procOwner{t: t, base: s.base, passkey: webauthntest.New(s.base),
-		browser: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		api: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	o := &procOwner{t: t, base: s.base, passkey: webauthntest.New(s.base), secrets: s.secrets,
+		browser: s.secrets.wrap(&http.Client{Jar: jar, Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}),
+		api: s.secrets.wrap(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}})}
 	invite := strings.TrimPrefix(s.invite(), s.base)
 	options := o.mustJSON(invite+"/begin", []byte(`{"name":"Ana"}`))
 	cred, err := o.passkey.Create(options)
@@ -395,7 +412,9 @@ func TestCrashSafety(t *testing.T) {
 	)
 	start := time.Now()
 	bin := buildBinary(t)
-	s := newProcServer(t, bin, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "100ms", "--log-level", "warn")
+	// Debug, the most the server logs: the log is scanned for every code and
+	// token the clients saw (procServer's cleanup).
+	s := newProcServer(t, bin, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "100ms", "--log-level", "debug")
 	s.invite() // creates the database
 	s.start()
 	owner := newProcOwner(t, s)
@@ -539,7 +558,7 @@ func integrityCheck(t *testing.T, d *sql.DB) string {
 // writes.
 func crashClient(ctx context.Context, o *procOwner, led *crashLedger, lockIDs []int64, n int, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, uint64(n)))
-	guest := &http.Client{Timeout: 5 * time.Second}
+	guest := o.secrets.client(5 * time.Second)
 	pause := func() {
 		select {
 		case <-ctx.Done():

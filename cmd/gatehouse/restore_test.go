@@ -100,7 +100,9 @@ func TestRestoreDrill(t *testing.T) {
 	const clients = 8
 	start := time.Now()
 	bin := buildBinary(t)
-	s := newProcServer(t, bin, "--log-level", "warn", "--sim-delay", "100ms", "--reconcile-every", "1s")
+	// Debug, the most the server logs: the log is scanned for every code and
+	// token the clients saw (procServer's cleanup).
+	s := newProcServer(t, bin, "--log-level", "debug", "--sim-delay", "100ms", "--reconcile-every", "1s")
 	s.invite() // creates the database and its key file
 	s.start()
 	owner := newProcOwner(t, s)
@@ -121,7 +123,7 @@ func TestRestoreDrill(t *testing.T) {
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Go(func() {
-			guest := &http.Client{Timeout: 5 * time.Second}
+			guest := s.secrets.client(5 * time.Second)
 			for i := 0; ctx.Err() == nil; i++ {
 				sent := time.Now()
 				a, ok := owner.giveAccess(fmt.Sprintf("Drill %d-%d", c, i), lockIDs[(c+i)%len(lockIDs)], sent)
@@ -237,7 +239,7 @@ func TestRestoreDrill(t *testing.T) {
 			if err != nil || !at.Valid {
 				t.Errorf("access %d: its reveal was acknowledged before the backup, and is not in the restored database (%v)", w.access.ID, err)
 			}
-			if status, pin := reveal(&http.Client{Timeout: 5 * time.Second}, s.base, w.access.Token); pin != "" {
+			if status, pin := reveal(s.secrets.client(5*time.Second), s.base, w.access.Token); pin != "" {
 				t.Errorf("access %d: a link revealed before the backup shows its code again after the restore (%d)", w.access.ID, status)
 			}
 		case w.done.Before(backupStart):

@@ -113,27 +113,33 @@ func TestSeedDemoThenServe(t *testing.T) {
 		t.Error("with owners already there, no enrollment link is needed")
 	}
 
-	// Serve it, enroll from the first link and look around.
+	// Serve it, enroll from the first link and look around. Once it has
+	// stopped, neither the link's token nor the session's secret is in its log
+	// or audit table.
+	secrets := &secretSet{}
+	secrets.addLink(m[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout syncBuffer
 	stderr := newLogWatch(regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`))
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", path, "--addr", "localhost:0"}, &stdout, stderr)
-		stderr.Close()
+		err := run(ctx, []string{"serve", "--db", path, "--addr", "localhost:0"}, &stdout, stderr)
+		stderr.Close() // every log line kept
+		done <- err
 	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
+		checkNoSecretsLeaked(t, secrets, stderr.String(), path)
 	}()
 	addr, ok := <-stderr.found
 	if !ok {
 		t.Fatalf("server did not start: %s", stderr.String())
 	}
 	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
+	hc := secrets.wrap(&http.Client{Jar: jar})
 	base := "http://" + addr
 	post := func(path string, body []byte) []byte {
 		t.Helper()

@@ -24,18 +24,22 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // logWatch is a log writer that keeps every line and sends the first submatch of
 // re on found as soon as a line matches: the test waits on the event itself,
 // not on a timer. found is closed without a value if the log ends first.
+// Close returns once every line written before it is kept.
 type logWatch struct {
 	syncBuffer
 	pw    *io.PipeWriter
 	found chan string
+	done  chan struct{} // closed when every line is kept
 }
 
 func newLogWatch(re *regexp.Regexp) *logWatch {
 	pr, pw := io.Pipe()
-	w := &logWatch{pw: pw, found: make(chan string, 1)}
+	w := &logWatch{pw: pw, found: make(chan string, 1), done: make(chan struct{})}
 	go func() {
+		defer close(w.done)
 		sent := false
 		sc := bufio.NewScanner(pr)
+		sc.Buffer(nil, 1<<20) // a long line is kept too: the secret scan reads them all
 		for sc.Scan() {
 			w.syncBuffer.Write(append(sc.Bytes(), '\n'))
 			if m := re.FindSubmatch(sc.Bytes()); m != nil && !sent {
@@ -52,4 +56,9 @@ func newLogWatch(re *regexp.Regexp) *logWatch {
 }
 
 func (w *logWatch) Write(p []byte) (int, error) { return w.pw.Write(p) }
-func (w *logWatch) Close() error                { return w.pw.Close() }
+
+func (w *logWatch) Close() error {
+	err := w.pw.Close()
+	<-w.done
+	return err
+}
