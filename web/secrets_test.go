@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/db"
 )
 
 // secretLog collects every secret a test's traffic carried: session cookies,
@@ -86,23 +89,42 @@ func (a *testApp) checkNoSecretsLeaked() {
 	if len(secrets) == 0 {
 		return
 	}
-	logs := a.logs.String()
 	entries, err := a.db.AuditLog(context.Background(), 0, 100000)
 	if err != nil {
 		a.t.Errorf("read audit log: %v", err)
 		return
 	}
+	for _, leak := range leaks(secrets, a.logs.String(), entries) {
+		a.t.Error(leak)
+	}
+}
+
+// leaks says where each secret appears in the log or in an audit entry. A
+// code (digits only) counts only as a whole token: every request line has a
+// duration such as "1.164013ms", whose digits would otherwise match a code
+// by chance now and then.
+func leaks(secrets []string, logs string, entries []db.AuditEntry) []string {
+	var out []string
 	for _, v := range secrets {
-		if strings.Contains(logs, v) {
-			a.t.Errorf("a secret the test used (%.4s…) appears in the log", v)
+		in := func(text string) bool { return strings.Contains(text, v) }
+		if digitsOnly.MatchString(v) {
+			whole := regexp.MustCompile(`(^|[^0-9A-Za-z.])` + v + `($|[^0-9A-Za-z])`)
+			in = whole.MatchString
+		}
+		if in(logs) {
+			out = append(out, fmt.Sprintf("a secret the test used (%.4s…) appears in the log", v))
 		}
 		for _, e := range entries {
-			if strings.Contains(e.Detail+e.Actor+e.IP, v) {
-				a.t.Errorf("a secret the test used (%.4s…) appears in the audit log: %s", v, e.Action)
+			if in(e.Detail) || in(e.Actor) || in(e.IP) {
+				out = append(out, fmt.Sprintf("a secret the test used (%.4s…) appears in the audit log: %s", v, e.Action))
 			}
 		}
 	}
+	return out
 }
+
+var digitsOnly = regexp.MustCompile(`^[0-9]+$`)
+
 func TestSecretScanCatchesLeak(t *testing.T) {
 	s := &secretLog{}
 	s.fromRequest("label=Ben&pin=583920")
@@ -115,5 +137,19 @@ func TestSecretScanCatchesLeak(t *testing.T) {
 		if !got[want] {
 			t.Errorf("secret %q not collected; got %v", want, got)
 		}
+	}
+
+	// Planted: the code alone in a log line, the cookie secret in an audit
+	// detail. Decoys: the code's digits inside a duration and a longer number.
+	logs := "level=INFO msg=request duration=1.583920ms\nlevel=INFO msg=x id=75839201\nlevel=WARN msg=oops pin=719304\n"
+	entries := []db.AuditEntry{{Action: "x", Detail: "cookie SECRETSECRET"}, {Action: "y", Detail: "took 0.583920s"}}
+	found := strings.Join(leaks(s.all(), logs, entries), "\n")
+	for _, want := range []string{"(7193…) appears in the log", "(SECR…) appears in the audit log"} {
+		if !strings.Contains(found, want) {
+			t.Errorf("leak %q not found; got:\n%s", want, found)
+		}
+	}
+	if strings.Contains(found, "5839") {
+		t.Errorf("a code inside a duration or a longer number counted as a leak:\n%s", found)
 	}
 }
