@@ -157,7 +157,7 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior pr
 			return Access{}, "", fmt.Errorf("db: create access code: %w", err)
 		}
 	}
-	token, _, err := d.insertReissuedLink(ctx, tx, a, n.Link, prior)
+	token, _, err := d.insertLink(ctx, tx, a, n.Link, prior)
 	if err != nil {
 		return Access{}, "", err
 	}

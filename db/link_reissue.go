@@ -44,27 +44,6 @@ func (d *DB) newestLink(ctx context.Context, tx *sql.Tx, accessID int64) (priorL
 	return p, nil
 }
 
-// insertReissuedLink makes a link for a, as insertLink does, taking from prior
-// what o leaves unset: the lifetime when o.TTL is 0, the passphrase when
-// o.Passphrase is empty.
-func (d *DB) insertReissuedLink(ctx context.Context, tx *sql.Tx, a Access, o LinkOptions, prior priorLink) (string, ShareLink, error) {
-	if o.TTL <= 0 {
-		o.TTL = prior.ttl
-	}
-	token, l, err := d.insertLink(ctx, tx, a, o)
-	if err != nil || o.Passphrase != "" || prior.hash == nil {
-		return token, l, err
-	}
-	// In the same transaction as the insert: no one ever sees the link without
-	// its passphrase.
-	if _, err := tx.ExecContext(ctx, "UPDATE share_links SET passphrase_hash = ?, passphrase_salt = ? WHERE id = ?",
-		prior.hash, prior.salt, l.ID); err != nil {
-		return "", ShareLink{}, fmt.Errorf("db: keep passphrase: %w", err)
-	}
-	l.HasPassphrase = true
-	return token, l, nil
-}
-
 // ReissueLink gives a live access a fresh link in place of its older ones,
 // which stop working, keeping the newest one's passphrase and lifetime where o
 // leaves them unset. The audit entries given are written in the same
@@ -88,7 +67,7 @@ func (d *DB) ReissueLink(ctx context.Context, accessID int64, o LinkOptions, aud
 			unix(d.now()), accessID); err != nil {
 			return fmt.Errorf("db: kill old links: %w", err)
 		}
-		if token, l, err = d.insertReissuedLink(ctx, tx, a, o, prior); err != nil {
+		if token, l, err = d.insertLink(ctx, tx, a, o, prior); err != nil {
 			return err
 		}
 		return d.auditAll(ctx, tx, audit)

@@ -64,10 +64,15 @@ func hashPassphrase(p string, salt []byte) []byte {
 }
 
 // insertLink makes a link for an access. It expires at the earlier of now+TTL and
-// the access's end.
-func (d *DB) insertLink(ctx context.Context, tx *sql.Tx, a Access, o LinkOptions) (string, ShareLink, error) {
+// the access's end. What o leaves unset comes from prior, the link it replaces
+// (link_reissue.go): its lifetime when o.TTL is 0, its stored passphrase hash
+// when o.Passphrase is empty; the zero priorLink gives the defaults.
+func (d *DB) insertLink(ctx context.Context, tx *sql.Tx, a Access, o LinkOptions, prior priorLink) (string, ShareLink, error) {
 	now := d.now()
 	ttl := o.TTL
+	if ttl <= 0 {
+		ttl = prior.ttl
+	}
 	if ttl <= 0 {
 		ttl = DefaultLinkTTL
 	}
@@ -75,7 +80,7 @@ func (d *DB) insertLink(ctx context.Context, tx *sql.Tx, a Access, o LinkOptions
 	if !a.EndsAt.IsZero() && a.EndsAt.Before(expires) {
 		expires = a.EndsAt
 	}
-	var hash, salt []byte
+	hash, salt := prior.hash, prior.salt
 	if o.Passphrase != "" {
 		salt = make([]byte, 16)
 		rand.Read(salt)
