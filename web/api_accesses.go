@@ -223,13 +223,6 @@ func (s *Server) apiInvalidAccess(ctx context.Context, req accessRequest, own fi
 	return invalidFields(fields)
 }
 
-// apiActor is the owner an API token acts for, named after the token, for
-// audit lines written with a change (apiAudit's actor).
-func apiActor(c echo.Context) db.Owner {
-	a, _ := currentAPICaller(c)
-	return a.owner()
-}
-
 // apiAccessFromPath loads the URL's access with its guest and locks, through the
 // owner pages' loader, answering the API's own 404.
 func (s *Server) apiAccessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
@@ -265,6 +258,10 @@ func (s *Server) apiRevokeAccess(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"access": view})
 }
+
+// accessNotLive is the API's 409 for rotating an access that is not live, or
+// stopped being live while the rotation ran.
+const accessNotLive = "This access was revoked, already rotated, or has ended; give a new access instead."
 
 // apiRotateBody is POST /api/v1/accesses/{id}/rotate; the body is optional.
 // What it leaves out is kept from the old access's newest link, as the owner's
@@ -305,15 +302,14 @@ func (s *Server) apiRotateAccess(c echo.Context) error {
 	if _, _, live := accessState(old, s.db.Now()); !live {
 		// Rotating would bring a revoked or finished access back to life.
 		return &apiError{Status: http.StatusConflict, Code: codeConflict,
-			Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
+			Message: accessNotLive}
 	}
 	ctx := c.Request().Context()
 	a, token, err := s.rotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase},
 		rotatedAudit(c, apiActor(c), g, locks)...)
 	switch {
 	case errors.Is(err, errRotatedMeanwhile):
-		return &apiError{Status: http.StatusConflict, Code: codeConflict,
-			Message: "This access was revoked, already rotated, or has ended; give a new access instead."}
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: accessNotLive}
 	case errors.Is(err, errNoFreeCode):
 		return &apiError{Status: http.StatusConflict, Code: codeConflict,
 			Message: "Gatehouse could not find a free code for these doors. Try again."}

@@ -10,11 +10,10 @@ import (
 
 // audit records who did what from where. owner may be zero (a failed sign-in).
 // The detail is written by Gatehouse and must never hold a secret.
+// For a change, pass auditLine's entry to the db call that makes it instead,
+// so the change and its line commit together.
 func (s *Server) audit(c echo.Context, owner db.Owner, action, detail string) {
-	err := s.db.Audit(c.Request().Context(), db.AuditEntry{
-		OwnerID: owner.ID, Actor: owner.Name, Action: action, IP: c.RealIP(), Detail: detail,
-	})
-	if err != nil {
+	if err := s.db.Audit(c.Request().Context(), auditLine(c, owner, action, detail)); err != nil {
 		// The action itself succeeded; a lost audit line is logged, not shown.
 		s.log.Error("audit", slog.String("action", action), slog.Any("err", err))
 	}
@@ -24,4 +23,11 @@ func (s *Server) audit(c echo.Context, owner db.Owner, action, detail string) {
 func auditActor(c echo.Context) db.Owner {
 	a, _ := currentAuth(c)
 	return a.owner
+}
+
+// auditLine is an audit entry for a change made by this request, for db to
+// write in the change's own transaction, so the two commit together or not at
+// all. The detail must never hold a secret (a code, token or passphrase).
+func auditLine(c echo.Context, by db.Owner, action, detail string) db.AuditEntry {
+	return db.AuditEntry{OwnerID: by.ID, Actor: by.Name, Action: action, IP: c.RealIP(), Detail: detail}
 }

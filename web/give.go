@@ -247,13 +247,6 @@ func accessGivenAudit(c echo.Context, by db.Owner, guest string, locks []db.Lock
 	}
 }
 
-// auditLine is an audit entry for a change made by this request, for db to
-// write in the change's own transaction, so the two commit together or not at
-// all. The detail must never hold a secret (a code, token or passphrase).
-func auditLine(c echo.Context, by db.Owner, action, detail string) db.AuditEntry {
-	return db.AuditEntry{OwnerID: by.ID, Actor: by.Name, Action: action, IP: c.RealIP(), Detail: detail}
-}
-
 // rotatedAudit is the audit of a rotation, for the owner's page and the API
 // alike, written with it.
 func rotatedAudit(c echo.Context, by db.Owner, g db.Guest, locks []db.Lock) []db.AuditEntry {
