@@ -198,37 +198,13 @@ func (t *target) newLinks(ctx context.Context, n, concurrency, locks int) ([]str
 	client := newClient(concurrency)
 	defer client.CloseIdleConnections()
 	out := make([]string, n)
-	var (
-		next     atomic.Int64
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for range min(concurrency, n) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				tok, err := t.createAccess(ctx, client, token, i, ids[i%len(ids)])
-				if err != nil {
-					mu.Lock()
-					firstErr = cmpOr(firstErr, err)
-					mu.Unlock()
-					next.Store(int64(n)) // stop the others too
-					return
-				}
-				out[i] = tok
-			}
-		})
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, fmt.Errorf("create accesses: %w", firstErr)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	err = inParallel(ctx, n, concurrency, func(i int) error {
+		tok, err := t.createAccess(ctx, client, token, i, ids[i%len(ids)])
+		out[i] = tok
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create accesses: %w", err)
 	}
 	t.fixtureTime += time.Since(start)
 	t.accesses += n
@@ -266,35 +242,42 @@ func (t *target) openLinks(ctx context.Context, tokens []string, concurrency int
 	start := time.Now()
 	client := newClient(concurrency)
 	defer client.CloseIdleConnections()
+	if err := inParallel(ctx, len(tokens), concurrency, func(i int) error { return t.open(ctx, client, tokens[i]) }); err != nil {
+		return fmt.Errorf("open links: %w", err)
+	}
+	t.fixtureTime += time.Since(start)
+	return nil
+}
+
+// inParallel runs do(0) … do(n-1) on up to concurrency goroutines. The first
+// error stops the others from starting more, and is returned; so is the
+// context's error if it ended first.
+func inParallel(ctx context.Context, n, concurrency int, do func(i int) error) error {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
 	)
-	for range min(concurrency, len(tokens)) {
+	for range min(concurrency, n) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(tokens) || ctx.Err() != nil {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
-				if err := t.open(ctx, client, tokens[i]); err != nil {
+				if err := do(i); err != nil {
 					mu.Lock()
 					firstErr = cmpOr(firstErr, err)
 					mu.Unlock()
-					next.Store(int64(len(tokens))) // stop the others too
+					next.Store(int64(n)) // stop the others too
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return fmt.Errorf("open links: %w", firstErr)
-	}
-	t.fixtureTime += time.Since(start)
-	return ctx.Err()
+	return cmpOr(firstErr, ctx.Err())
 }
 
 func (t *target) open(ctx context.Context, client *http.Client, token string) error {
