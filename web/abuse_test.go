@@ -277,7 +277,7 @@ func TestHostileBodiesOnEveryPost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.secrets.add(token)
+	app.secrets.Add("API token", token)
 	// A link with a passphrase (the reveal reads the body only then) on an
 	// access no other route touches.
 	form = app.giveForm("Eve", l)

@@ -47,7 +47,7 @@ func (a *apiApp) token(name, scope string) string {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	a.secrets.add(tok)
+	a.secrets.Add("API token", tok)
 	return tok
 }
 
@@ -66,11 +66,11 @@ func (a *testApp) apiRaw(method, path string, header map[string]string, body io.
 	}
 	// Feed the suite's secret scan (secrets_test.go) as client.do does.
 	if token, ok := bearerToken(req); ok {
-		a.secrets.add(token)
+		a.secrets.Add("API token", token)
 	}
 	if req.Body != nil && body != nil {
 		raw, _ := io.ReadAll(req.Body)
-		a.secrets.fromRequest(string(raw))
+		a.secrets.FromRequest(raw)
 		req.Body = io.NopCloser(bytes.NewReader(raw)) // keeps NewRequest's length, or its lack (chunked)
 	}
 	res, err := http.DefaultTransport.RoundTrip(req)
@@ -79,7 +79,7 @@ func (a *testApp) apiRaw(method, path string, header map[string]string, body io.
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	a.secrets.fromResponse(res.Header, string(b))
+	a.secrets.FromResponse(res.Header, b)
 	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 
@@ -151,7 +151,7 @@ func TestAPITokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.secrets.add(orphan)
+	app.secrets.Add("API token", orphan)
 	if err := app.db.RemoveOwner(ctx, bo.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func TestAPIStay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.secrets.add(pin)
+	app.secrets.Add("door code", pin)
 
 	codeID := shared.Access.Codes[0].ID
 	codePath := "/api/v1/codes/" + strconv.FormatInt(codeID, 10)
@@ -570,7 +570,7 @@ func TestAPIRotate(t *testing.T) {
 	}
 	first := decodeAPI[apiSharedJSON](t, res)
 	oldPIN, _ := app.db.AccessPIN(ctx, first.Access.ID)
-	app.secrets.add(oldPIN)
+	app.secrets.Add("door code", oldPIN)
 	if len(oldPIN) != 8 {
 		t.Errorf("pin_length 8: got %d digits", len(oldPIN))
 	}
@@ -596,7 +596,7 @@ func TestAPIRotate(t *testing.T) {
 		t.Errorf("window: got %v–%v, want the old one %v–%v", *second.Access.StartsAt, *second.Access.EndsAt, *first.Access.StartsAt, *first.Access.EndsAt)
 	}
 	newPIN, _ := app.db.AccessPIN(ctx, second.Access.ID)
-	app.secrets.add(newPIN)
+	app.secrets.Add("door code", newPIN)
 	if newPIN == oldPIN || len(newPIN) != len(oldPIN) || db.PINsConflict(newPIN, oldPIN) {
 		t.Errorf("new PIN: got %d digits, same or clashing: %v; want a different code of the old length", len(newPIN), newPIN == oldPIN)
 	}

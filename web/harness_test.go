@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 	"github.com/gatehouse/gatehouse/lock/wire"
+	"github.com/gatehouse/gatehouse/web/secretscan"
 	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
@@ -49,7 +50,7 @@ type testApp struct {
 	sim   *sim.Sim         // the simulated locks, on the test clock
 	rec   *lock.Reconciler // driven step by step with app.reconcile()
 
-	secrets *secretLog // every secret the test's requests and responses carried
+	secrets *secretscan.Set // every secret the test's requests and responses carried
 }
 
 func newTestApp(t *testing.T, publicURL string) *testApp {
@@ -69,7 +70,7 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
-	app := &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs, sim: sims, rec: rec, secrets: &secretLog{}}
+	app := &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs, sim: sims, rec: rec, secrets: &secretscan.Set{}}
 	// Runs after the test, before the server and database close: no secret the
 	// test saw may be in the log or the audit table.
 	t.Cleanup(app.checkNoSecretsLeaked)
@@ -169,7 +170,7 @@ func (c *client) do(method, path string, body io.Reader, header map[string]strin
 	if req.Body != nil && body != nil {
 		// Remember the secrets this request carries (PINs typed, passphrases).
 		raw, _ := io.ReadAll(req.Body)
-		c.app.secrets.fromRequest(string(raw))
+		c.app.secrets.FromRequest(raw)
 		req.Body = io.NopCloser(bytes.NewReader(raw))
 	}
 	res, err := c.http.Do(req)
@@ -178,7 +179,7 @@ func (c *client) do(method, path string, body io.Reader, header map[string]strin
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	c.app.secrets.fromResponse(res.Header, string(b))
+	c.app.secrets.FromResponse(res.Header, b)
 	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 

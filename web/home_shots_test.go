@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/lock/sim"
 	"github.com/gatehouse/gatehouse/lock/wire"
 	"github.com/gatehouse/gatehouse/web/browsertest"
+	"github.com/gatehouse/gatehouse/web/secretscan"
 	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
@@ -64,7 +65,7 @@ func TestHomeShots(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	app := &testApp{t: t, db: store, srv: srv, ts: ts, secrets: &secretLog{}}
+	app := &testApp{t: t, db: store, srv: srv, ts: ts, secrets: &secretscan.Set{}}
 	c := app.client()
 	token, _, err := store.CreateInvite(ctx, "", 0, time.Hour)
 	if err != nil {

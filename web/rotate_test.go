@@ -217,7 +217,7 @@ func TestRotateSharedOutcomes(t *testing.T) {
 	if err != nil || next.ID == a.ID || token == "" {
 		t.Fatalf("first rotation: got access %d, token %t, %v; want a new access and link", next.ID, token != "", err)
 	}
-	app.secrets.add(token)
+	app.secrets.Add("share token", token)
 	before := app.stored()
 	// a as read before the first rotation: still live to the caller.
 	if _, _, err := app.srv.rotate(ctx, a, []db.Lock{l}, db.LinkOptions{}); !errors.Is(err, errRotatedMeanwhile) {

@@ -126,7 +126,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 		t.Fatalf("link page: the share URL is %q, want %s/s/TOKEN", shareURL, base)
 	}
 	token := strings.TrimPrefix(shareURL, base+"/s/")
-	secrets.add("share token", token)
+	secrets.Add("share token", token)
 	for _, sel := range []string{`[data-testid=sms]`, `[data-testid=mailto]`} {
 		if href := attr(t, b, sel, "href"); !strings.Contains(href, token) {
 			t.Errorf("link page: %s link %q lacks the share link", sel, href)
@@ -216,7 +216,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 	g.Click(`[data-testid=reveal]`)
 	waitVisible(t, g, `[data-testid=pin]`)
 	pin := g.Text(`[data-testid=pin]`)
-	secrets.add("door code", pin)
+	secrets.Add("door code", pin)
 	if !regexp.MustCompile(`^\d{6}$`).MatchString(pin) {
 		t.Fatalf("revealed: the code is %q, want 6 digits", pin)
 	}

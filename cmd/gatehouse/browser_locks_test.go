@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/web/browsertest"
+	"github.com/gatehouse/gatehouse/web/secretscan"
 )
 
 // TestBrowserLockJourney drives the real `gatehouse serve` (with its reconciler
@@ -192,14 +193,14 @@ func TestBrowserLockJourney(t *testing.T) {
 // enrolOwner makes an invite with the command line, as an owner would, and
 // enrols name from it in tab b with a new virtual passkey, ending on the home
 // page, signed in. The invite's token goes into secrets.
-func enrolOwner(t *testing.T, b *browsertest.Browser, secrets *secretSet, base, dbPath, name string) {
+func enrolOwner(t *testing.T, b *browsertest.Browser, secrets *secretscan.Set, base, dbPath, name string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"invite", "--db", dbPath, "--name", name, "--public-url", base}, &out, &errOut); err != nil {
 		t.Fatalf("invite: %v (%s)", err, errOut.String())
 	}
 	link := strings.TrimSpace(out.String())
-	secrets.addLink(link)
+	secrets.AddLink(link)
 	if !strings.HasPrefix(link, base+"/enroll/") {
 		t.Fatalf("invite printed %q, want a link %s/enroll/TOKEN", out.String(), base)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/web/browsertest"
+	"github.com/gatehouse/gatehouse/web/secretscan"
 )
 
 // pageWait bounds each wait for a page or element; the browser's own
@@ -50,7 +51,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 		t.Fatalf("invite: %v (%s)", err, errOut.String())
 	}
 	link := strings.TrimSpace(out.String())
-	secrets.addLink(link)
+	secrets.AddLink(link)
 	if !regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `/enroll/[A-Za-z0-9_-]{43}$`).MatchString(link) {
 		t.Fatalf("invite printed %q, want one link %s/enroll/TOKEN", out.String(), base)
 	}
@@ -235,7 +236,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 // the test records the secrets it sees into: once the server has stopped, none
 // may be in its log or audit table. Extra flags for serve (such as faster
 // timers) follow the test's own.
-func startServer(t *testing.T, flags ...string) (base, dbPath string, secrets *secretSet) {
+func startServer(t *testing.T, flags ...string) (base, dbPath string, secrets *secretscan.Set) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "localhost:0")
 	if err != nil {
@@ -249,7 +250,7 @@ func startServer(t *testing.T, flags ...string) (base, dbPath string, secrets *s
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	stderr := newLogWatch(regexp.MustCompile(`msg="gatehouse listening" addr=(\S+)`))
-	secrets = &secretSet{}
+	secrets = &secretscan.Set{}
 	done := make(chan error, 1)
 	go func() {
 		args := []string{"serve", "--db", dbPath, "--addr", fmt.Sprintf("localhost:%d", port), "--public-url", base}
@@ -262,7 +263,7 @@ func startServer(t *testing.T, flags ...string) (base, dbPath string, secrets *s
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		secrets.addLink(stdout.String()) // a first-run enrollment link, if serve printed one
+		secrets.AddLink(stdout.String()) // a first-run enrollment link, if serve printed one
 		checkNoSecretsLeaked(t, secrets, stderr.String(), dbPath)
 		if t.Failed() {
 			t.Logf("server log:\n%s", stderr.String())

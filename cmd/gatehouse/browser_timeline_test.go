@@ -81,8 +81,8 @@ func TestBrowserTimelineJourney(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secrets.add("door code", pin)
-		secrets.add("share token", token)
+		secrets.Add("door code", pin)
+		secrets.Add("share token", token)
 		cs, err := store.AccessCodes(ctx, a.ID)
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("codes of %s: %v", name, err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/web/secretscan"
 	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
@@ -49,7 +50,7 @@ type procServer struct {
 	exited  chan error
 	lives   int
 	client  *http.Client
-	secrets *secretSet // what the test's clients saw, checked against the log and audit table at the end
+	secrets *secretscan.Set // what the test's clients saw, checked against the log and audit table at the end
 }
 
 func newProcServer(t *testing.T, bin string, flags ...string) *procServer {
@@ -62,7 +63,7 @@ func newProcServer(t *testing.T, bin string, flags ...string) *procServer {
 	ln.Close()
 	s := &procServer{t: t, bin: bin, db: filepath.Join(t.TempDir(), "gatehouse.db"),
 		base: fmt.Sprintf("http://localhost:%d", port), addr: fmt.Sprintf("127.0.0.1:%d", port), flags: flags,
-		client: &http.Client{Timeout: 2 * time.Second}, secrets: &secretSet{}}
+		client: &http.Client{Timeout: 2 * time.Second}, secrets: &secretscan.Set{}}
 	t.Cleanup(func() {
 		s.stop()
 		// Every life's log, the database and any database a restore put
@@ -100,7 +101,7 @@ func (s *procServer) invite() string {
 	if err != nil {
 		s.t.Fatalf("gatehouse invite: %v", err)
 	}
-	s.secrets.addLink(string(out))
+	s.secrets.AddLink(string(out))
 	return strings.TrimSpace(string(out))
 }
 
@@ -195,7 +196,7 @@ func queryInt(t *testing.T, d *sql.DB, q string, args ...any) int64 {
 
 // procOwner is a signed-in owner's browser (cookie jar, same-origin headers)
 // and a read-write API token made in Settings. Both clients record the
-// secrets they send and are answered into the server's secretSet.
+// secrets they send and are answered into the server's secret set.
 type procOwner struct {
 	t       *testing.T
 	base    string
@@ -203,7 +204,7 @@ type procOwner struct {
 	passkey *webauthntest.Authenticator
 	token   string
 	api     *http.Client
-	secrets *secretSet
+	secrets *secretscan.Set
 }
 
 // newProcOwner enrolls an owner through a fresh invite with a software
@@ -212,9 +213,9 @@ func newProcOwner(t *testing.T, s *procServer) *procOwner {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	o := &procOwner{t: t, base: s.base, passkey: webauthntest.New(s.base), secrets: s.secrets,
-		browser: s.secrets.wrap(&http.Client{Jar: jar, Timeout: 10 * time.Second,
+		browser: s.secrets.Wrap(&http.Client{Jar: jar, Timeout: 10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}),
-		api: s.secrets.wrap(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}})}
+		api: s.secrets.Wrap(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}})}
 	invite := strings.TrimPrefix(s.invite(), s.base)
 	options := o.mustJSON(invite+"/begin", []byte(`{"name":"Ana"}`))
 	cred, err := o.passkey.Create(options)
@@ -558,7 +559,7 @@ func integrityCheck(t *testing.T, d *sql.DB) string {
 // writes.
 func crashClient(ctx context.Context, o *procOwner, led *crashLedger, lockIDs []int64, n int, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, uint64(n)))
-	guest := o.secrets.client(5 * time.Second)
+	guest := o.secrets.Client(5 * time.Second)
 	pause := func() {
 		select {
 		case <-ctx.Done():

@@ -124,7 +124,7 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	if !ok {
 		t.Fatal("give access to Ana: refused")
 	}
-	_, anaPIN := reveal(s.secrets.client(10*time.Second), s.base, ana.Token)
+	_, anaPIN := reveal(s.secrets.Client(10*time.Second), s.base, ana.Token)
 	o.waitCode(ana.Codes[0], db.StatusOnLock, 15*time.Second)
 
 	// The lock goes offline. Ben's new access cannot reach it and Ana's
@@ -170,7 +170,7 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	if len(simCodes) != 1 || simCodes[0] != ben.Codes[0] {
 		t.Errorf("the simulated lock holds codes %v, want only Ben's (%d)", simCodes, ben.Codes[0])
 	}
-	_, benPIN := reveal(s.secrets.client(10*time.Second), s.base, ben.Token)
+	_, benPIN := reveal(s.secrets.Client(10*time.Second), s.base, ben.Token)
 	for _, k := range []struct {
 		who, pin, want string
 	}{{"Ben", benPIN, "Unlocked"}, {"Ana", anaPIN, "Wrong code"}} {

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/web/secretscan"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -130,10 +132,10 @@ func TestServeInviteBackup(t *testing.T) {
 	}
 	// Neither invite token (the first-run link, the invite command's) is in
 	// the log or the audit table.
-	secrets := &secretSet{}
-	secrets.addLink(stdout.String())
-	secrets.addLink(invited)
-	if n := len(secrets.snapshot()); n != 2 {
+	secrets := &secretscan.Set{}
+	secrets.AddLink(stdout.String())
+	secrets.AddLink(invited)
+	if n := len(secrets.Snapshot()); n != 2 {
 		t.Errorf("invite tokens recorded: got %d, want 2", n)
 	}
 	checkNoSecretsLeaked(t, secrets, stderr.String(), dbPath)

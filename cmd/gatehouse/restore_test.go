@@ -123,7 +123,7 @@ func TestRestoreDrill(t *testing.T) {
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Go(func() {
-			guest := s.secrets.client(5 * time.Second)
+			guest := s.secrets.Client(5 * time.Second)
 			for i := 0; ctx.Err() == nil; i++ {
 				sent := time.Now()
 				a, ok := owner.giveAccess(fmt.Sprintf("Drill %d-%d", c, i), lockIDs[(c+i)%len(lockIDs)], sent)
@@ -239,7 +239,7 @@ func TestRestoreDrill(t *testing.T) {
 			if err != nil || !at.Valid {
 				t.Errorf("access %d: its reveal was acknowledged before the backup, and is not in the restored database (%v)", w.access.ID, err)
 			}
-			if status, pin := reveal(s.secrets.client(5*time.Second), s.base, w.access.Token); pin != "" {
+			if status, pin := reveal(s.secrets.Client(5*time.Second), s.base, w.access.Token); pin != "" {
 				t.Errorf("access %d: a link revealed before the backup shows its code again after the restore (%d)", w.access.ID, status)
 			}
 		case w.done.Before(backupStart):

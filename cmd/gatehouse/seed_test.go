@@ -14,6 +14,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/gatehouse/gatehouse/web/secretscan"
 	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
@@ -116,8 +117,8 @@ func TestSeedDemoThenServe(t *testing.T) {
 	// Serve it, enroll from the first link and look around. Once it has
 	// stopped, neither the link's token nor the session's secret is in its log
 	// or audit table.
-	secrets := &secretSet{}
-	secrets.addLink(m[0])
+	secrets := &secretscan.Set{}
+	secrets.AddLink(m[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout syncBuffer
 	stderr := newLogWatch(regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`))
@@ -139,7 +140,7 @@ func TestSeedDemoThenServe(t *testing.T) {
 		t.Fatalf("server did not start: %s", stderr.String())
 	}
 	jar, _ := cookiejar.New(nil)
-	hc := secrets.wrap(&http.Client{Jar: jar})
+	hc := secrets.Wrap(&http.Client{Jar: jar})
 	base := "http://" + addr
 	post := func(path string, body []byte) []byte {
 		t.Helper()
