@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/db"
 )
@@ -67,14 +66,7 @@ func TestAccessActionsAuditInTheirWrite(t *testing.T) {
 // The API's rotate and revoke write their audit lines with their change too.
 func TestAPIAccessActionsAuditInTheirWrite(t *testing.T) {
 	app := newAPIApp(t)
-	start := app.clock.Now()
-	res := app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, map[string]any{
-		"guest": map[string]string{"name": "Cleo"}, "lock_ids": []int64{app.lock.ID},
-		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(48 * time.Hour).Format(time.RFC3339)})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("create: got %d %s", res.Status, res.Body)
-	}
-	id := decodeAPI[apiSharedJSON](t, res).Access.ID
+	id := app.giveCleo(48, nil).Access.ID
 	path := func(id int64, action string) string { return "/api/v1/accesses/" + strconv.FormatInt(id, 10) + action }
 
 	res, n := app.writesOf(func() response { return app.api(http.MethodPost, path(id, "/rotate"), app.rwToken, nil) })

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -39,6 +40,21 @@ func newAPIApp(t *testing.T) *apiApp {
 	a.readToken = a.token("Dashboard", db.ScopeRead)
 	a.rwToken = a.token("Booking", db.ScopeReadWrite)
 	return a
+}
+
+// giveCleo gives Cleo an access to the app's lock through the API, from now for
+// hours, with the body's other fields in more, and returns what was created.
+func (a *apiApp) giveCleo(hours int, more map[string]any) apiSharedJSON {
+	a.t.Helper()
+	start := a.clock.Now()
+	body := map[string]any{"guest": map[string]string{"name": "Cleo"}, "lock_ids": []int64{a.lock.ID},
+		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Duration(hours) * time.Hour).Format(time.RFC3339)}
+	maps.Copy(body, more)
+	res := a.api(http.MethodPost, "/api/v1/accesses", a.rwToken, body)
+	if res.Status != http.StatusCreated {
+		a.t.Fatalf("create: got %d %s", res.Status, res.Body)
+	}
+	return decodeAPI[apiSharedJSON](a.t, res)
 }
 
 func (a *apiApp) token(name, scope string) string {
@@ -561,14 +577,7 @@ func apiAssertNoSecrets(t *testing.T, app *testApp, bodies []string, pin string,
 func TestAPIRotate(t *testing.T) {
 	app := newAPIApp(t)
 	ctx := context.Background()
-	start := app.clock.Now()
-	res := app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, map[string]any{
-		"guest": map[string]string{"name": "Cleo"}, "lock_ids": []int64{app.lock.ID}, "pin_length": 8,
-		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(48 * time.Hour).Format(time.RFC3339)})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("create: got %d %s", res.Status, res.Body)
-	}
-	first := decodeAPI[apiSharedJSON](t, res)
+	first := app.giveCleo(48, map[string]any{"pin_length": 8})
 	oldPIN, _ := app.db.AccessPIN(ctx, first.Access.ID)
 	app.secrets.Add("door code", oldPIN)
 	if len(oldPIN) != 8 {
@@ -583,7 +592,7 @@ func TestAPIRotate(t *testing.T) {
 	if res := app.api(http.MethodPost, "/api/v1/accesses/999/rotate", app.rwToken, nil); res.Status != http.StatusNotFound {
 		t.Errorf("rotate an unknown access: got %d, want 404", res.Status)
 	}
-	res = app.api(http.MethodPost, rotatePath, app.rwToken, map[string]any{"link_ttl_hours": 24})
+	res := app.api(http.MethodPost, rotatePath, app.rwToken, map[string]any{"link_ttl_hours": 24})
 	if res.Status != http.StatusCreated {
 		t.Fatalf("rotate: got %d %s, want 201", res.Status, res.Body)
 	}

@@ -46,14 +46,7 @@ func TestNewLinkAndRotateKeepPassphrase(t *testing.T) {
 func TestAPIRotateKeepsPassphrase(t *testing.T) {
 	app := newAPIApp(t)
 	ctx := context.Background()
-	start := app.clock.Now()
-	res := app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, map[string]any{
-		"guest": map[string]string{"name": "Cleo"}, "lock_ids": []int64{app.lock.ID}, "passphrase": "blue heron",
-		"link_ttl_hours": 24, "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(72 * time.Hour).Format(time.RFC3339)})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("create: got %d %s", res.Status, res.Body)
-	}
-	id := decodeAPI[apiSharedJSON](t, res).Access.ID
+	id := app.giveCleo(72, map[string]any{"passphrase": "blue heron", "link_ttl_hours": 24}).Access.ID
 	for _, tc := range []struct {
 		body       any
 		passphrase string

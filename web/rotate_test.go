@@ -144,14 +144,7 @@ func TestRotateRaceTwoOwners(t *testing.T) {
 // The same race through the API: one 201, one 409 conflict.
 func TestAPIRotateDoubleSubmit(t *testing.T) {
 	app := newAPIApp(t)
-	start := app.clock.Now()
-	res := app.api(http.MethodPost, "/api/v1/accesses", app.rwToken, map[string]any{
-		"guest": map[string]string{"name": "Cleo"}, "lock_ids": []int64{app.lock.ID},
-		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(48 * time.Hour).Format(time.RFC3339)})
-	if res.Status != http.StatusCreated {
-		t.Fatalf("create: got %d %s", res.Status, res.Body)
-	}
-	first := decodeAPI[apiSharedJSON](t, res)
+	first := app.giveCleo(48, nil)
 	path := "/api/v1/accesses/" + strconv.FormatInt(first.Access.ID, 10) + "/rotate"
 
 	got := app.concurrently(app.lock, func() response { return app.api(http.MethodPost, path, app.rwToken, nil) })
