@@ -80,14 +80,7 @@ func TestAccessLocksPlan(t *testing.T) {
 func TestAccessChangesAuditInTheirTransaction(t *testing.T) {
 	d := openTest(t)
 	ctx := context.Background()
-	conn, err := d.SimConnection(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := d.SyncLock(ctx, conn.ID, DeviceState{DeviceID: "door", Name: "Door", Online: true}, "UTC")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simLockForTest(t, d, "Door", "UTC")
 	now := time.Now()
 	a, _, err := d.CreateAccess(ctx, NewAccess{GuestName: "Ana", LockIDs: []int64{l.ID}, PIN: "482913",
 		StartsAt: now, EndsAt: now.Add(time.Hour), TimeZone: "UTC"})

@@ -15,14 +15,7 @@ import (
 func TestCodeChangesAuditInTheirTransaction(t *testing.T) {
 	d := openTest(t)
 	ctx := context.Background()
-	conn, err := d.SimConnection(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := d.SyncLock(ctx, conn.ID, DeviceState{DeviceID: "door", Name: "Door", Online: true}, "UTC")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simLockForTest(t, d, "Door", "UTC")
 	now := time.Now()
 	line := func(action string) AuditEntry { return AuditEntry{Action: action, Detail: "test"} }
 	count := func() map[string]int {

@@ -16,14 +16,7 @@ func reissueFixture(t *testing.T, passphrase string) (*DB, *time.Time, Access, s
 	now := time.Now().Truncate(time.Second)
 	d := openClocked(t, func() time.Time { return now })
 	ctx := context.Background()
-	conn, err := d.SimConnection(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := d.SyncLock(ctx, conn.ID, DeviceState{DeviceID: "door", Name: "Door", Online: true, MinCodeLen: 6, MaxCodeLen: 8}, "UTC")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := simLockForTest(t, d, "Door", "UTC")
 	a, token, err := d.CreateAccess(ctx, NewAccess{GuestName: "Ana", LockIDs: []int64{l.ID}, PIN: "482913",
 		StartsAt: now, EndsAt: now.Add(10 * 24 * time.Hour), TimeZone: "UTC",
 		Link: LinkOptions{TTL: 24 * time.Hour, Passphrase: passphrase}})

@@ -26,6 +26,22 @@ func openTest(t testing.TB) *DB {
 	return d
 }
 
+// simLockForTest adds an online simulated lock named name (also its device
+// id), taking 6 to 8 digits, in zone.
+func simLockForTest(t testing.TB, d *DB, name, zone string) Lock {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := d.SimConnection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.SyncLock(ctx, conn.ID, DeviceState{DeviceID: name, Name: name, Online: true, MinCodeLen: 6, MaxCodeLen: 8}, zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 // linksForTest makes n share links on one access and returns their tokens.
 func linksForTest(t testing.TB, d *DB, n int) []string {
 	t.Helper()
