@@ -3,7 +3,8 @@ package web
 import (
 	"context"
 	"log/slog"
-	"strconv"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,18 +42,52 @@ func newMetrics(store *db.DB, log *slog.Logger) *metrics {
 	return m
 }
 
-// observe records one request; it is a no-op when metrics are off.
+// observe records one request; it is a no-op when metrics are off. Every label
+// value comes from a fixed set, never from the client as sent: each distinct
+// value is a series held in memory for the life of the process and written on
+// every scrape. route is the matched pattern (or "(unmatched)"), so the route
+// table bounds it.
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status/100)+"xx").Observe(d.Seconds())
+	m.requests.WithLabelValues(route, methodLabel(method), statusLabel(status)).Observe(d.Seconds())
 }
 
-// reveal counts one reveal outcome; a no-op when metrics are off.
+// knownMethods are the methods of RFC 9110 and PATCH; anything else a client
+// invents is counted as OTHER.
+var knownMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace}
+
+func methodLabel(method string) string {
+	if slices.Contains(knownMethods, method) {
+		return method
+	}
+	return "OTHER"
+}
+
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// statusLabel is the status class; a status outside 100-599 (a handler's bug)
+// is "other" rather than a class of its own.
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return statusClasses[status/100-1]
+}
+
+// revealOutcomes are the reveal counter's label values, all of them.
+var revealOutcomes = []string{"revealed", "gone", "wrong_passphrase", "locked", "rate_limited"}
+
+// reveal counts one reveal outcome; a no-op when metrics are off. An outcome
+// outside revealOutcomes (a caller's bug) is counted as "other", not as a new series.
 func (m *metrics) reveal(outcome string) {
 	if m == nil {
 		return
+	}
+	if !slices.Contains(revealOutcomes, outcome) {
+		outcome = "other"
 	}
 	m.reveals.WithLabelValues(outcome).Inc()
 }
