@@ -9,11 +9,17 @@ import (
 
 // Backup writes a consistent snapshot of the live database to path with VACUUM INTO,
 // which reads one transaction's view while writers go on, then checks the copy with
-// integrity_check. path must not exist yet.
-func (d *DB) Backup(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("db: backup: %s already exists", path)
+// integrity_check. path must not exist yet; it is created with mode 0600.
+func (d *DB) Backup(ctx context.Context, path string) (err error) {
+	// Made empty and 0600 first: SQLite would create it 0644 (see perms.go).
+	if err := createOwnerOnly(path); err != nil {
+		return fmt.Errorf("db: backup: %w", err)
 	}
+	defer func() {
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
 	// A connection of its own: the read pool is query_only, which VACUUM INTO
 	// refuses, and the write connection must stay free for writers meanwhile.
 	c, err := sql.Open("sqlite", dsn(d.path, false))
