@@ -48,6 +48,9 @@ func CheckBackup(ctx context.Context, path string, key []byte) (BackupInfo, erro
 		if ctx.Err() != nil {
 			return info, err
 		}
+		if enc, _ := isAgeFile(path); enc {
+			return info, ErrBackupEncrypted
+		}
 		return info, fmt.Errorf("%w: %w", ErrBackupCorrupt, err)
 	}
 	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/gatehouse/gatehouse/db"
 )
@@ -17,13 +20,35 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var c config
 	fs := newFlagSet("restore", &c, stderr)
 	check := fs.Bool("check", false, "only verify the backup (integrity, schema version, key file); change nothing")
+	var identityFiles []string
+	fs.Func("identity", "age identity file (AGE-SECRET-KEY-1...) that decrypts an encrypted backup; repeatable", func(s string) error {
+		identityFiles = append(identityFiles, s)
+		return nil
+	})
 	if err := fs.parse(&c, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: gatehouse restore [--db PATH] [--key-file FILE] [--check] BACKUP")
+		return errors.New("usage: gatehouse restore [--db PATH] [--key-file FILE] [--identity FILE] [--check] BACKUP")
 	}
 	backup := fs.Arg(0)
+	encrypted, err := db.BackupIsEncrypted(backup)
+	if err != nil {
+		return err
+	}
+	switch {
+	case encrypted && len(identityFiles) == 0:
+		return db.ErrBackupEncrypted
+	case !encrypted && len(identityFiles) > 0:
+		fmt.Fprintf(stdout, "%s is not encrypted; --identity is not needed\n", backup)
+	case encrypted:
+		plain, err := decryptBackup(backup, filepath.Dir(c.DB), identityFiles)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(plain)
+		backup = plain
+	}
 	key, err := os.ReadFile(c.KeyFile)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -39,14 +64,14 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: integrity_check ok, schema version %d (this Gatehouse: %d), key file %s\n",
-			backup, info.Version, db.SchemaVersion(), keyNote(info, c.KeyFile))
+			fs.Arg(0), info.Version, db.SchemaVersion(), keyNote(info, c.KeyFile))
 		return nil
 	}
 	aside, err := db.Restore(ctx, c.DB, backup, key, time.Now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s to %s (integrity_check ok)\n", backup, c.DB)
+	fmt.Fprintf(stdout, "restored %s to %s (integrity_check ok)\n", fs.Arg(0), c.DB)
 	if aside != "" {
 		fmt.Fprintf(stdout, "the old database is kept as %s\n", aside)
 	}
@@ -58,4 +83,24 @@ func keyNote(info db.BackupInfo, keyFile string) string {
 		return "not needed (no sealed codes or API keys)"
 	}
 	return keyFile + " opens its codes"
+}
+
+// decryptBackup decrypts an age-encrypted backup with the identities in files
+// into a temporary 0600 file in dir (beside the database, which holds the
+// same plaintext) and returns its name; the caller removes it.
+func decryptBackup(backup, dir string, files []string) (string, error) {
+	var ids []age.Identity
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return "", fmt.Errorf("read identity file: %w", err)
+		}
+		got, err := age.ParseIdentities(f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("identity file %s: %v", name, err)
+		}
+		ids = append(ids, got...)
+	}
+	return db.DecryptBackup(backup, dir, ids...)
 }

@@ -17,7 +17,9 @@ Usage:
   gatehouse serve   [flags]          run the web dashboard (the default)
   gatehouse invite  --name NAME      print a one-time enrollment link for a new owner
   gatehouse backup  FILE             write a verified snapshot of the live database to FILE
+                                     (--recipient age1... encrypts it with age)
   gatehouse restore BACKUP           check BACKUP and put it in place of the stopped server's database
+                                     (--identity FILE decrypts an encrypted backup)
   gatehouse seed-demo --db PATH --events N
                                      fill a new database with demo locks, guests, codes and N events
   gatehouse healthcheck              exit 0 when the local server answers /healthz (for containers)
