@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
@@ -17,37 +17,14 @@ import (
 // simDelay is how long the simulated lock takes to land a change, on the test clock.
 const simDelay = 2 * time.Second
 
-// clock is the injected clock shared by the store, the simulator and the reconciler.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+// newClock is the injected clock shared by the store, the simulator and the reconciler.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) }
 
 // env is a real store, the real simulator on the same clock, and a reconciler.
 type env struct {
 	t     *testing.T
 	ctx   context.Context
-	clk   *clock
+	clk   *testkit.Clock
 	store *db.DB
 	sim   *sim.Sim
 	r     *lock.Reconciler

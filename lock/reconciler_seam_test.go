@@ -11,9 +11,9 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/seam"
-	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
 )
 
 // These tests run the reconciler against Seam's own fake through the real seam
@@ -23,18 +23,18 @@ import (
 // seamEnv is env with one Seam connection, to a fresh fake, instead of the simulator.
 type seamEnv struct {
 	*env
-	fake   *seamtest.Fake
+	fake   *seamfake.Fake
 	conn   db.Connection
 	vendor *seam.Client // reads the fake directly, as the owner's Seam console would
 }
 
 func newSeamEnv(t *testing.T) *seamEnv {
 	t.Helper()
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	clk := newClock()
 	store := dbtest.New(t, db.WithClock(clk.Now))
 	e := &env{t: t, ctx: t.Context(), clk: clk, store: store}
-	conn, err := store.CreateConnection(e.ctx, "seam", "Home", f.URL, seamtest.APIKey)
+	conn, err := store.CreateConnection(e.ctx, "seam", "Home", f.URL, seamfake.APIKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func newSeamEnv(t *testing.T) *seamEnv {
 		return seam.NewClient(c.BaseURL, key, hc), nil
 	}
 	e.r = lock.NewReconciler(o)
-	return &seamEnv{env: e, fake: f, conn: conn, vendor: seam.NewClient(f.URL, seamtest.APIKey, nil)}
+	return &seamEnv{env: e, fake: f, conn: conn, vendor: seam.NewClient(f.URL, seamfake.APIKey, nil)}
 }
 
 // handBack gives the fake's bare 503s a Retry-After longer than the driver waits
@@ -123,7 +123,7 @@ func (e *seamEnv) outage(routes ...string) {
 	if routes == nil {
 		routes = []string{}
 	}
-	e.fake.Post(e.t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamtest.Workspace, "routes": routes})
+	e.fake.Post(e.t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamfake.Workspace, "routes": routes})
 }
 
 // setCalls counts the creates that reached the fake for a code. (A pass that cannot
@@ -155,7 +155,7 @@ func TestSeamDiscoveryAndSet(t *testing.T) {
 		}
 	}
 	// The seeded thermostat and noise sensor are not locks.
-	if want := []string{seamtest.FrontDoor, seamtest.BackDoor, seamtest.Bathroom}; !slices.Equal(devs, want) {
+	if want := []string{seamfake.FrontDoor, seamfake.BackDoor, seamfake.Bathroom}; !slices.Equal(devs, want) {
 		t.Fatalf("discovered devices: got %v, want %v", devs, want)
 	}
 	conn, err := e.store.Connection(e.ctx, e.conn.ID)
@@ -167,7 +167,7 @@ func TestSeamDiscoveryAndSet(t *testing.T) {
 	}
 
 	// A code with a window (the fake creates it "unset") and a permanent one ("setting").
-	front, back := e.lockOf(seamtest.FrontDoor), e.lockOf(seamtest.BackDoor)
+	front, back := e.lockOf(seamfake.FrontDoor), e.lockOf(seamfake.BackDoor)
 	now := e.clk.Now()
 	guest := e.newCode(front.ID, "Guest Ana", "482913", now, now.Add(72*time.Hour))
 	family := e.newCode(back.ID, "Family", "730155", time.Time{}, time.Time{})
@@ -178,8 +178,8 @@ func TestSeamDiscoveryAndSet(t *testing.T) {
 		fakeStatus lock.CodeStatus
 		window     lock.Window
 	}{
-		{guest, seamtest.FrontDoor, "482913", lock.CodeUnset, lock.Window{Start: guest.StartsAt, End: guest.EndsAt}},
-		{family, seamtest.BackDoor, "730155", lock.CodeSetting, lock.Window{}},
+		{guest, seamfake.FrontDoor, "482913", lock.CodeUnset, lock.Window{Start: guest.StartsAt, End: guest.EndsAt}},
+		{family, seamfake.BackDoor, "730155", lock.CodeSetting, lock.Window{}},
 	} {
 		c := e.wantStatus(tc.code.ID, db.StatusSetting, "")
 		if c.DeviceCodeID == "" {
@@ -200,14 +200,14 @@ func TestSeamDiscoveryAndSet(t *testing.T) {
 	for _, tc := range []struct {
 		code     db.AccessCode
 		dev, pin string
-	}{{guest, seamtest.FrontDoor, "482913"}, {family, seamtest.BackDoor, "730155"}} {
+	}{{guest, seamfake.FrontDoor, "482913"}, {family, seamfake.BackDoor, "730155"}} {
 		e.wantStatus(tc.code.ID, db.StatusSetting, "")
 		e.wantOneCopy(tc.dev, tc.code, tc.pin)
 		if n := e.setCalls(tc.code.ID); n != 1 {
 			t.Errorf("code %d: got %d set calls, want 1", tc.code.ID, n)
 		}
 	}
-	if codes := e.onFake(seamtest.Bathroom); len(codes) != 0 {
+	if codes := e.onFake(seamfake.Bathroom); len(codes) != 0 {
 		t.Errorf("bathroom: got %d codes on the fake, want 0: %+v", len(codes), codes)
 	}
 }
@@ -227,13 +227,13 @@ func TestSeamRevokeDuringOutage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newSeamEnv(t)
 			e.pass()
-			front := e.lockOf(seamtest.FrontDoor)
+			front := e.lockOf(seamfake.FrontDoor)
 			now := e.clk.Now()
 			guest := e.newCode(front.ID, "Guest Ana", "482913", now, now.Add(72*time.Hour))
 			family := e.newCode(front.ID, "Family", "730155", time.Time{}, time.Time{}) // stays through it all
 			e.pass()
-			guestID := e.wantOneCopy(seamtest.FrontDoor, e.code(guest.ID), "482913").ID
-			e.wantOneCopy(seamtest.FrontDoor, e.code(family.ID), "730155")
+			guestID := e.wantOneCopy(seamfake.FrontDoor, e.code(guest.ID), "482913").ID
+			e.wantOneCopy(seamfake.FrontDoor, e.code(family.ID), "730155")
 			e.clk.Advance(5 * time.Minute) // past the settling time after the creates
 
 			e.outage(tt.routes...)
@@ -258,14 +258,14 @@ func TestSeamRevokeDuringOutage(t *testing.T) {
 			if got := conn.LastError != ""; got != tt.connError {
 				t.Errorf("connection error: got %q, want one: %v", conn.LastError, tt.connError)
 			}
-			if l := e.lock(front.ID); l.DeviceID != seamtest.FrontDoor {
+			if l := e.lock(front.ID); l.DeviceID != seamfake.FrontDoor {
 				t.Errorf("front door lost during the outage: got %+v", l)
 			}
 
 			// The outage ends. Nothing was removed behind the reconciler's back, and
 			// the removal waits for its backoff, then converges.
 			e.outage()
-			if rc := e.wantOneCopy(seamtest.FrontDoor, e.code(guest.ID), "482913"); rc.ID != guestID {
+			if rc := e.wantOneCopy(seamfake.FrontDoor, e.code(guest.ID), "482913"); rc.ID != guestID {
 				t.Errorf("revoked code on the fake: got id %q, want %q", rc.ID, guestID)
 			}
 			e.clk.Advance(lock.Backoff(1))
@@ -277,11 +277,11 @@ func TestSeamRevokeDuringOutage(t *testing.T) {
 			}
 
 			// On the fake: the live code once, the revoked one gone, nothing else.
-			codes := e.onFake(seamtest.FrontDoor)
+			codes := e.onFake(seamfake.FrontDoor)
 			if len(codes) != 1 {
 				t.Fatalf("front door: got %d codes on the fake, want 1 (Family): %+v", len(codes), codes)
 			}
-			e.wantOneCopy(seamtest.FrontDoor, e.code(family.ID), "730155")
+			e.wantOneCopy(seamfake.FrontDoor, e.code(family.ID), "730155")
 			e.wantStatus(family.ID, db.StatusSetting, "")
 			if n := e.setCalls(guest.ID) + e.setCalls(family.ID); n != 2 {
 				t.Errorf("got %d set calls in all, want 2 (one per code; none again after the outage)", n)

@@ -19,7 +19,7 @@ import (
 // Hostile clients: share-token guessing, spoofed forwarding headers, slow
 // clients, and oversized or malformed bodies on every endpoint. (Thousands of
 // idle connections are tested against the real binary, in
-// cmd/gatehouse/faults_test.go.)
+// e2e/faults_test.go.)
 
 // behindProxy makes the app believe X-Forwarded-For from the given proxies
 // only, as --trusted-proxies does. The test's clients all connect from

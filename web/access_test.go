@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,16 +14,14 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/web/webauthntest"
+	"github.com/gatehouse/gatehouse/internal/softkey"
 )
 
 // ---- helpers for the guest and access tests ----
 
 // setNow moves the test clock to t; call it before anyone signs in.
 func (a *testApp) setNow(t time.Time) {
-	a.clock.mu.Lock()
-	a.clock.now = t
-	a.clock.mu.Unlock()
+	a.clock.Set(t)
 }
 
 // giveForm is a valid "Give access" form for a new guest: from an hour ago until
@@ -140,7 +139,7 @@ func (a *testApp) pin(accessID int64) string {
 }
 
 // reauth confirms the passkey again, making the session fresh.
-func (c *client) reauth(auth *webauthntest.Authenticator) {
+func (c *client) reauth(auth *softkey.Authenticator) {
 	c.app.t.Helper()
 	res := c.postJSON("/reauth/begin", nil)
 	assertion, err := auth.Get([]byte(res.Body))
@@ -236,7 +235,7 @@ func TestGiveAccessHappyPath(t *testing.T) {
 	}
 	acts := app.auditActions()
 	for _, want := range []string{db.AuditAccessCreated, db.AuditLinkCreated} {
-		if !contains(acts, want) {
+		if !slices.Contains(acts, want) {
 			t.Errorf("audit lacks %s", want)
 		}
 	}
@@ -348,7 +347,7 @@ func TestGiveAccessBadInput(t *testing.T) {
 			}
 		})
 	}
-	if contains(app.auditActions(), db.AuditAccessCreated) {
+	if slices.Contains(app.auditActions(), db.AuditAccessCreated) {
 		t.Error("a refused form was audited as created")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -540,7 +541,7 @@ func TestAPIStay(t *testing.T) {
 		}
 	}
 	for _, want := range []string{db.AuditAccessCreated, db.AuditAccessRevoked} {
-		if !contains(actions, want) {
+		if !slices.Contains(actions, want) {
 			t.Errorf("audit: got %v, want %s by the token", actions, want)
 		}
 	}
@@ -622,7 +623,7 @@ func TestAPIRotate(t *testing.T) {
 	if res := app.api(http.MethodPost, rotatePath, app.rwToken, nil); res.Status != http.StatusConflict || errorOf(t, res).Code != codeConflict {
 		t.Errorf("rotating the old access again: got %d %s, want 409 conflict", res.Status, res.Body)
 	}
-	if !contains(app.auditActions(), db.AuditAccessRotated) {
+	if !slices.Contains(app.auditActions(), db.AuditAccessRotated) {
 		t.Errorf("audit: got %v, want %s", app.auditActions(), db.AuditAccessRotated)
 	}
 	if res := app.api(http.MethodPost, "/api/v1/accesses/"+strconv.FormatInt(second.Access.ID, 10)+"/rotate", app.readToken, nil); res.Status != http.StatusForbidden {
@@ -859,7 +860,7 @@ func TestAPITokensSettingsPage(t *testing.T) {
 		t.Error("the list does not show the token as revoked")
 	}
 	for _, want := range []string{db.AuditAPITokenCreated, db.AuditAPITokenRevoked} {
-		if !contains(app.auditActions(), want) {
+		if !slices.Contains(app.auditActions(), want) {
 			t.Errorf("audit: got %v, want %s", app.auditActions(), want)
 		}
 	}

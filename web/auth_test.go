@@ -3,12 +3,13 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/web/webauthntest"
+	"github.com/gatehouse/gatehouse/internal/softkey"
 )
 
 func TestEnrollSignOutSignIn(t *testing.T) {
@@ -31,7 +32,7 @@ func TestEnrollSignOutSignIn(t *testing.T) {
 	}
 	got := app.auditActions()
 	for _, want := range []string{db.AuditInviteUsed, db.AuditPasskeyAdded, db.AuditSignOut, db.AuditSignIn} {
-		if !contains(got, want) {
+		if !slices.Contains(got, want) {
 			t.Errorf("audit log %v lacks %s", got, want)
 		}
 	}
@@ -69,7 +70,7 @@ func TestInviteRefusals(t *testing.T) {
 	app := newTestApp(t, testOrigin)
 	token := app.invite("")
 	c := app.client()
-	c.enroll(webauthntest.New(testOrigin), token, "Ana")
+	c.enroll(softkey.New(testOrigin), token, "Ana")
 
 	// Reused: the page and both ceremony steps refuse it.
 	other := app.client()
@@ -98,7 +99,7 @@ func TestInviteExpiresBetweenBeginAndFinish(t *testing.T) {
 	app := newTestApp(t, testOrigin)
 	token := app.invite("")
 	c := app.client()
-	auth := webauthntest.New(testOrigin)
+	auth := softkey.New(testOrigin)
 	res := c.postJSON("/enroll/"+token+"/begin", map[string]string{"name": "Ana"})
 	cred, err := auth.Create([]byte(res.Body))
 	if err != nil {
@@ -124,7 +125,7 @@ func TestEnrollNameValidated(t *testing.T) {
 		}
 	}
 	// Bad input spent nothing: the invite still works.
-	c.enroll(webauthntest.New(testOrigin), token, "Ana")
+	c.enroll(softkey.New(testOrigin), token, "Ana")
 }
 
 func TestReplayedChallengeRefused(t *testing.T) {
@@ -169,7 +170,7 @@ func TestWrongOriginRefused(t *testing.T) {
 		t.Errorf("sign-in with a wrong origin: got %d %s, want 401", res.Status, res.Body)
 	}
 	// Enrollment checks the origin too.
-	evil := webauthntest.New("https://gatehouse.example.evil")
+	evil := softkey.New("https://gatehouse.example.evil")
 	token := app.invite("")
 	c2 := app.client()
 	res := c2.postJSON("/enroll/"+token+"/begin", map[string]string{"name": "Eve"})
@@ -198,7 +199,7 @@ func TestSignCountRegressionRefusedAndAudited(t *testing.T) {
 	if res := c.signIn(auth); res.Status != http.StatusUnauthorized || !strings.Contains(res.Body, "copied") {
 		t.Errorf("regressed counter: got %d %s, want 401 saying it may be copied", res.Status, res.Body)
 	}
-	if !contains(app.auditActions(), db.AuditSignCountBad) {
+	if !slices.Contains(app.auditActions(), db.AuditSignCountBad) {
 		t.Errorf("audit log lacks %s", db.AuditSignCountBad)
 	}
 	creds, _ := app.db.Credentials(context.Background(), 1)
@@ -211,7 +212,7 @@ func TestZeroCountersStillSignIn(t *testing.T) {
 	// Many synced passkeys always report 0; that is not a regression.
 	app := newTestApp(t, testOrigin)
 	c := app.client()
-	auth := webauthntest.New(testOrigin)
+	auth := softkey.New(testOrigin)
 	auth.CounterStep = 0
 	c.enroll(auth, app.invite(""), "Ana")
 	for i := range 2 {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,11 +17,11 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock/seam"
-	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
 )
 
-// Settings → Connections against Seam's own fake (see package seamtest), through
+// Settings → Connections against Seam's own fake (see package seamfake), through
 // the real seam driver: the harness's lock side tests keys with seam.NewClient, which
 // takes a nil *http.Client as a default one.
 
@@ -96,13 +97,13 @@ func (a *testApp) connections() []db.Connection {
 }
 
 func TestConnectSeamAccount(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	app := newTestApp(t, testOrigin)
 	c, _ := app.newOwner("Ana")
 	var bodies []string // every page the owner saw, checked for the key at the end
 	keep := func(res response) response { bodies = append(bodies, res.Body); return res }
 
-	res := keep(c.postForm("/settings/connections/seam", seamForm("Cabin", f.URL, seamtest.APIKey)))
+	res := keep(c.postForm("/settings/connections/seam", seamForm("Cabin", f.URL, seamfake.APIKey)))
 	if res.Status != http.StatusOK {
 		t.Fatalf("add Seam account: got %d, want 200: %s", res.Status, res.Body)
 	}
@@ -126,7 +127,7 @@ func TestConnectSeamAccount(t *testing.T) {
 		t.Fatalf("stored connections: got %+v, want one seam connection Cabin at %s", conns, f.URL)
 	}
 	conn := conns[0]
-	if key, err := app.db.ConnectionSecret(context.Background(), conn.ID); err != nil || key != seamtest.APIKey {
+	if key, err := app.db.ConnectionSecret(context.Background(), conn.ID); err != nil || key != seamfake.APIKey {
 		t.Errorf("unsealed key: got %q, %v; want the key given", key, err)
 	}
 	secrets, file := app.storedSecrets()
@@ -136,7 +137,7 @@ func TestConnectSeamAccount(t *testing.T) {
 	if !bytes.Contains(file, []byte("Cabin")) {
 		t.Fatal("the database snapshot does not show the connection's name: the scan below would prove nothing")
 	}
-	if bytes.Contains(secrets[0], []byte(seamtest.APIKey)) || bytes.Contains(file, []byte(seamtest.APIKey)) {
+	if bytes.Contains(secrets[0], []byte(seamfake.APIKey)) || bytes.Contains(file, []byte(seamfake.APIKey)) {
 		t.Error("the API key is stored in clear in the database")
 	}
 
@@ -152,12 +153,12 @@ func TestConnectSeamAccount(t *testing.T) {
 	}
 	var front db.Lock
 	for _, l := range locks {
-		if l.DeviceID == seamtest.FrontDoor {
+		if l.DeviceID == seamfake.FrontDoor {
 			front = l
 		}
 	}
 	if front.ID == 0 {
-		t.Fatalf("front door %s not discovered: %+v", seamtest.FrontDoor, locks)
+		t.Fatalf("front door %s not discovered: %+v", seamfake.FrontDoor, locks)
 	}
 
 	// A live code on one of its locks keeps the connection.
@@ -169,8 +170,8 @@ func TestConnectSeamAccount(t *testing.T) {
 	if got := app.codeStatus(front, "Ben"); got != db.StatusSetting {
 		t.Fatalf("code after a pass: got %s, want setting", got)
 	}
-	vendor := seam.NewClient(f.URL, seamtest.APIKey, nil)
-	if onFake, err := vendor.ListCodes(context.Background(), seamtest.FrontDoor); err != nil || len(onFake) != 1 {
+	vendor := seam.NewClient(f.URL, seamfake.APIKey, nil)
+	if onFake, err := vendor.ListCodes(context.Background(), seamfake.FrontDoor); err != nil || len(onFake) != 1 {
 		t.Fatalf("codes on the fake's front door: got %d, %v; want 1", len(onFake), err)
 	}
 	remove := "/settings/connections/" + strconv.FormatInt(conn.ID, 10) + "/delete"
@@ -202,7 +203,7 @@ func TestConnectSeamAccount(t *testing.T) {
 	if got := app.codeStatus(front, "Ben"); got != db.StatusRemoved {
 		t.Fatalf("after the lock confirmed: got %s, want removed", got)
 	}
-	if onFake, err := vendor.ListCodes(context.Background(), seamtest.FrontDoor); err != nil || len(onFake) != 0 {
+	if onFake, err := vendor.ListCodes(context.Background(), seamfake.FrontDoor); err != nil || len(onFake) != 0 {
 		t.Errorf("codes on the fake's front door: got %d, %v; want 0", len(onFake), err)
 	}
 	res = keep(c.postForm(remove, nil))
@@ -218,22 +219,22 @@ func TestConnectSeamAccount(t *testing.T) {
 	if page := keep(c.get("/locks")).Body; strings.Contains(page, `data-testid="lock-row"`) {
 		t.Error("locks page still lists the removed connection's locks")
 	}
-	if actions := app.auditActions(); !contains(actions, db.AuditConnectionAdded) || !contains(actions, db.AuditConnectionRemoved) {
+	if actions := app.auditActions(); !slices.Contains(actions, db.AuditConnectionAdded) || !slices.Contains(actions, db.AuditConnectionRemoved) {
 		t.Errorf("audit log: got %v, want connection added and removed", actions)
 	}
 
 	app.ts.Close() // every request has finished logging
 	for i, body := range bodies {
-		if strings.Contains(body, seamtest.APIKey) {
+		if strings.Contains(body, seamfake.APIKey) {
 			t.Errorf("response %d shows the API key", i)
 		}
 	}
-	if strings.Contains(app.logs.String(), seamtest.APIKey) {
+	if strings.Contains(app.logs.String(), seamfake.APIKey) {
 		t.Error("the API key reached the log")
 	}
 	entries, _ := app.db.AuditLog(context.Background(), 0, 1000)
 	for _, e := range entries {
-		if strings.Contains(e.Detail, seamtest.APIKey) {
+		if strings.Contains(e.Detail, seamfake.APIKey) {
 			t.Errorf("the API key reached the audit log: %q", e.Detail)
 		}
 	}
@@ -247,7 +248,7 @@ func TestConnectSeamRefused(t *testing.T) {
 		field   string // where the message is shown
 		want    string
 	}{
-		{"key unknown to Seam", func(t *testing.T) string { return seamtest.Start(t).URL }, "seam_apikey9_doesnotexist",
+		{"key unknown to Seam", func(t *testing.T) string { return seamfake.Start(t).URL }, "seam_apikey9_doesnotexist",
 			"api_key", "Seam refused this API key"},
 		{"nothing listens at the address", closedURL, "seam_apikey1_unreachable",
 			"api_key", "Gatehouse could not reach Seam at that address"},
@@ -275,7 +276,7 @@ func TestConnectSeamRefused(t *testing.T) {
 			if n := len(app.connections()); n != 0 {
 				t.Errorf("got %d connections stored, want none", n)
 			}
-			if contains(app.auditActions(), db.AuditConnectionAdded) {
+			if slices.Contains(app.auditActions(), db.AuditConnectionAdded) {
 				t.Error("a refused connection was audited as added")
 			}
 			app.ts.Close() // every request has finished logging

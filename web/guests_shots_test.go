@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gatehouse/gatehouse/web/browsertest"
+	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 )
 
 // Screenshots of the guest and access pages at phone (390px) and desktop
@@ -53,9 +53,9 @@ func TestGuestShots(t *testing.T) {
 
 	for _, size := range []struct {
 		name string
-		opt  browsertest.Option
-	}{{"phone", browsertest.Phone()}, {"desktop", browsertest.Viewport(1280, 900)}} {
-		b := browsertest.New(t, size.opt)
+		opt  browser.Option
+	}{{"phone", browser.Phone()}, {"desktop", browser.Viewport(1280, 900)}} {
+		b := browser.New(t, size.opt)
 		for _, ck := range cookies {
 			if _, err := chromedp.Call(b.Context(), network.SetCookie, network.SetCookieParams{Name: ck.Name, Value: ck.Value, URL: app.ts.URL}); err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,7 +92,7 @@ func TestEditGuest(t *testing.T) {
 	if got, _ := app.db.Guest(context.Background(), g.ID); got.Name != "Ana Lima" || got.Note != "ana@example.com" {
 		t.Errorf("guest after edit: got %+v", got)
 	}
-	if !contains(app.auditActions(), db.AuditGuestChanged) {
+	if !slices.Contains(app.auditActions(), db.AuditGuestChanged) {
 		t.Error("audit lacks guest_changed")
 	}
 	if res := c.get("/guests/999"); res.Status != http.StatusNotFound {
@@ -168,7 +169,7 @@ func TestRevokeAccess(t *testing.T) {
 			t.Errorf("code on lock %d: got %s (revoked %v), want removed", k.LockID, k.Status, k.RevokedAt)
 		}
 	}
-	if !contains(app.auditActions(), db.AuditAccessRevoked) {
+	if !slices.Contains(app.auditActions(), db.AuditAccessRevoked) {
 		t.Error("audit lacks access_revoked")
 	}
 	// Actions on a revoked access are refused, and change nothing.
@@ -213,7 +214,7 @@ func TestRotateAccess(t *testing.T) {
 		t.Errorf("new link: got %d, want 200", res.Status)
 	}
 	acts := app.auditActions()
-	if !contains(acts, db.AuditAccessRotated) {
+	if !slices.Contains(acts, db.AuditAccessRotated) {
 		t.Error("audit lacks access_rotated")
 	}
 	states := doc(t, c.get(guestPath(a.GuestID)).Body).Find(`[data-testid="access-state"]`).Map(func(_ int, s *goquery.Selection) string {
@@ -269,7 +270,7 @@ func TestChangeWindow(t *testing.T) {
 	if !codes[0].EndsAt.Equal(wantEnd) {
 		t.Errorf("code end: got %s, want %s", codes[0].EndsAt, wantEnd)
 	}
-	if !contains(app.auditActions(), db.AuditWindowChanged) {
+	if !slices.Contains(app.auditActions(), db.AuditWindowChanged) {
 		t.Error("audit lacks window_changed")
 	}
 	// Permanent is a choice in the same form.
@@ -299,7 +300,7 @@ func TestShowCodeNeedsFreshPasskey(t *testing.T) {
 	if strings.Contains(page, pin) || !strings.Contains(page, `data-testid="reauth"`) {
 		t.Error("stale: want the passkey confirmation and no PIN")
 	}
-	if contains(app.auditActions(), db.AuditCodeViewed) {
+	if slices.Contains(app.auditActions(), db.AuditCodeViewed) {
 		t.Error("code_viewed audited without a view")
 	}
 
@@ -311,7 +312,7 @@ func TestShowCodeNeedsFreshPasskey(t *testing.T) {
 	if got := strings.TrimSpace(doc(t, res.Body).Find(`[data-testid="shown-pin"] code`).Text()); got != pin {
 		t.Errorf("shown code: got %q, want the access's PIN", got)
 	}
-	if !contains(app.auditActions(), db.AuditCodeViewed) {
+	if !slices.Contains(app.auditActions(), db.AuditCodeViewed) {
 		t.Error("audit lacks code_viewed")
 	}
 	if page := c.get(guestPath(a.GuestID)).Body; strings.Contains(page, pin) {

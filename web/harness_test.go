@@ -17,27 +17,15 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/internal/softkey"
+	"github.com/gatehouse/gatehouse/internal/testkit"
+	"github.com/gatehouse/gatehouse/internal/testkit/secretscan"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 	"github.com/gatehouse/gatehouse/lock/wire"
-	"github.com/gatehouse/gatehouse/web/secretscan"
-	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
 const testOrigin = "http://localhost:8080"
-
-// clock is a settable time source shared by the store and the test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // testApp is a Gatehouse on a real SQLite file behind a real HTTP server.
 type testApp struct {
@@ -45,8 +33,8 @@ type testApp struct {
 	db    *db.DB
 	srv   *Server
 	ts    *httptest.Server
-	clock *clock
-	logs  *logBuffer
+	clock *testkit.Clock
+	logs  *testkit.SyncBuffer
 	sim   *sim.Sim         // the simulated locks, on the test clock
 	rec   *lock.Reconciler // driven step by step with app.reconcile()
 
@@ -55,10 +43,10 @@ type testApp struct {
 
 func newTestApp(t *testing.T, publicURL string) *testApp {
 	t.Helper()
-	clk := &clock{now: time.Now()}
+	clk := testkit.NewClock(time.Now())
 	store := dbtest.New(t, db.WithClock(clk.Now))
 	u, _ := url.Parse(publicURL)
-	logs := &logBuffer{}
+	logs := &testkit.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	sims := sim.New(store, clk.Now, simDelay)
 	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), Now: clk.Now,
@@ -113,26 +101,6 @@ func (a *testApp) addSimLock(name string) db.Lock {
 		a.t.Fatal(err)
 	}
 	return l
-}
-
-// logBuffer keeps the server's log. Tests read it while handlers still write
-// their request lines: a response with a Content-Length reaches the client
-// before its handler has logged it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // client is one browser: a cookie jar, and headers a same-origin fetch would send.
@@ -214,7 +182,7 @@ func (a *testApp) invite(name string) string {
 
 // enroll runs the whole enrollment ceremony with a software authenticator and
 // leaves the client signed in.
-func (c *client) enroll(auth *webauthntest.Authenticator, token, name string) {
+func (c *client) enroll(auth *softkey.Authenticator, token, name string) {
 	c.app.t.Helper()
 	res := c.postJSON("/enroll/"+token+"/begin", map[string]string{"name": name})
 	if res.Status != http.StatusOK {
@@ -231,7 +199,7 @@ func (c *client) enroll(auth *webauthntest.Authenticator, token, name string) {
 }
 
 // signIn runs a discoverable login and returns the finish response.
-func (c *client) signIn(auth *webauthntest.Authenticator) response {
+func (c *client) signIn(auth *softkey.Authenticator) response {
 	c.app.t.Helper()
 	res := c.postJSON("/signin/begin", nil)
 	if res.Status != http.StatusOK {
@@ -245,9 +213,9 @@ func (c *client) signIn(auth *webauthntest.Authenticator) response {
 }
 
 // newOwner enrolls an owner and returns a signed-in client and its authenticator.
-func (a *testApp) newOwner(name string) (*client, *webauthntest.Authenticator) {
+func (a *testApp) newOwner(name string) (*client, *softkey.Authenticator) {
 	c := a.client()
-	auth := webauthntest.New(testOrigin)
+	auth := softkey.New(testOrigin)
 	c.enroll(auth, a.invite(""), name)
 	return c, auth
 }
@@ -279,15 +247,6 @@ func (a *testApp) auditActions() []string {
 		out = append(out, e.Action)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // race runs do(0) … do(n-1) at once and counts the answers with status win;

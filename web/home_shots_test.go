@@ -17,12 +17,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/internal/softkey"
+	"github.com/gatehouse/gatehouse/internal/testkit/browser"
+	"github.com/gatehouse/gatehouse/internal/testkit/secretscan"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 	"github.com/gatehouse/gatehouse/lock/wire"
-	"github.com/gatehouse/gatehouse/web/browsertest"
-	"github.com/gatehouse/gatehouse/web/secretscan"
-	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
 // Screenshots of the home page over a database made by `gatehouse seed-demo`,
@@ -71,16 +71,16 @@ func TestHomeShots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.enroll(webauthntest.New(testOrigin), token, "Olivia")
+	c.enroll(softkey.New(testOrigin), token, "Olivia")
 	start := time.Now()
 	res := c.get("/")
 	t.Logf("home: %d, %d bytes, %v", res.Status, len(res.Body), time.Since(start))
 	tsURL, _ := url.Parse(ts.URL)
 	for _, size := range []struct {
 		name string
-		opt  browsertest.Option
-	}{{"phone", browsertest.Phone()}, {"desktop", browsertest.Viewport(1280, 1000)}} {
-		b := browsertest.New(t, size.opt)
+		opt  browser.Option
+	}{{"phone", browser.Phone()}, {"desktop", browser.Viewport(1280, 1000)}} {
+		b := browser.New(t, size.opt)
 		for _, ck := range c.http.Jar.Cookies(tsURL) {
 			if _, err := chromedp.Call(b.Context(), network.SetCookie, network.SetCookieParams{Name: ck.Name, Value: ck.Value, URL: ts.URL}); err != nil {
 				t.Fatal(err)

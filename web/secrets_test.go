@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/web/secretscan"
+	"github.com/gatehouse/gatehouse/internal/testkit/secretscan"
 )
 
 // Every test app collects in app.secrets (a secretscan.Set) each secret its

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,7 +165,7 @@ func TestRateLimitOnFailedSignIns(t *testing.T) {
 	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many attempts") {
 		t.Errorf("begin while limited: got %d %s, want 429 with a reason", res.Status, res.Body)
 	}
-	if !contains(app.auditActions(), db.AuditSignInFailed) {
+	if !slices.Contains(app.auditActions(), db.AuditSignInFailed) {
 		t.Error("failed sign-ins were not audited")
 	}
 }

@@ -4,16 +4,17 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/web/webauthntest"
+	"github.com/gatehouse/gatehouse/internal/softkey"
 )
 
 // addPasskey runs the add-passkey ceremony with a second authenticator.
-func (c *client) addPasskey(auth *webauthntest.Authenticator, nickname string) response {
+func (c *client) addPasskey(auth *softkey.Authenticator, nickname string) response {
 	c.app.t.Helper()
 	res := c.postJSON("/settings/passkeys/add/begin", map[string]string{"nickname": nickname})
 	if res.Status != http.StatusOK {
@@ -29,7 +30,7 @@ func (c *client) addPasskey(auth *webauthntest.Authenticator, nickname string) r
 func TestAddRenameRemovePasskey(t *testing.T) {
 	app := newTestApp(t, testOrigin)
 	c, first := app.newOwner("Ana")
-	second := webauthntest.New(testOrigin)
+	second := softkey.New(testOrigin)
 	if res := c.addPasskey(second, "Spare key"); res.Status != http.StatusOK {
 		t.Fatalf("add: got %d %s", res.Status, res.Body)
 	}
@@ -61,7 +62,7 @@ func TestAddRenameRemovePasskey(t *testing.T) {
 	}
 	acts := app.auditActions()
 	for _, want := range []string{db.AuditPasskeyAdded, db.AuditPasskeyRenamed, db.AuditPasskeyRemoved} {
-		if !contains(acts, want) {
+		if !slices.Contains(acts, want) {
 			t.Errorf("audit lacks %s", want)
 		}
 	}
@@ -126,7 +127,7 @@ func TestOwnersInviteAndRemove(t *testing.T) {
 		t.Error("page with the invite link is cacheable")
 	}
 	ben := app.client()
-	ben.enroll(webauthntest.New(testOrigin), token, "Ben")
+	ben.enroll(softkey.New(testOrigin), token, "Ben")
 	if res := ana.postForm("/settings/owners/invite", url.Values{"name": {strings.Repeat("n", 61)}}); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("long invite name: got %d, want 422", res.Status)
 	}

@@ -43,7 +43,7 @@ func newTL(t *testing.T) *tl {
 	if noon.After(app.clock.Now()) {
 		noon = noon.AddDate(0, 0, -1)
 	}
-	app.clock.set(noon)
+	app.clock.Set(noon)
 	c, _ := app.newOwner("Olga")
 	return &tl{t: t, app: app, c: c}
 }
@@ -770,7 +770,7 @@ func TestTimelinePictures(t *testing.T) {
 	x := newTL(t)
 	ny := x.lock("Porch", "America/New_York")
 	loc := zoneOf("America/New_York")
-	x.app.clock.set(time.Date(2024, 3, 12, 12, 0, 0, 0, loc))
+	x.app.clock.Set(time.Date(2024, 3, 12, 12, 0, 0, 0, loc))
 	dst := time.Date(2024, 3, 10, 0, 0, 0, 0, loc)
 	x.ingest(ny,
 		ev{kind: "unlocked", method: "app", at: dst.Add(30 * time.Minute)},
@@ -867,7 +867,7 @@ func TestTimelineCSV(t *testing.T) {
 func TestTimelineCSVBytes(t *testing.T) {
 	x := newTL(t)
 	ctx := context.Background()
-	x.app.clock.set(time.Date(2024, 12, 1, 12, 0, 0, 0, time.UTC))
+	x.app.clock.Set(time.Date(2024, 12, 1, 12, 0, 0, 0, time.UTC))
 	now := x.app.clock.Now()
 	locks := []db.Lock{x.lock(`Front, "main" door`, "Europe/Berlin"), x.lock(" Garden", "America/New_York"), x.lock("-Shed", "UTC")}
 	names := []string{`Ana "Nana" Lopez`, "=cmd", "Bo, Jr.", "\u00a0Lee", "Zoë\nline", "@ me"}
@@ -981,7 +981,7 @@ func TestTimelineDaysAcrossDST(t *testing.T) {
 	x := newTL(t)
 	ny, ber := x.lock("Porch", "America/New_York"), x.lock("Tür", "Europe/Berlin")
 	nyz, bez := zoneOf("America/New_York"), zoneOf("Europe/Berlin")
-	x.app.clock.set(time.Date(2024, 12, 1, 12, 0, 0, 0, time.UTC))
+	x.app.clock.Set(time.Date(2024, 12, 1, 12, 0, 0, 0, time.UTC))
 	at := func(loc *time.Location, y int, m time.Month, d, h, mi int) time.Time {
 		return time.Date(y, m, d, h, mi, 0, 0, loc)
 	}
@@ -1056,7 +1056,7 @@ func TestTimelineDaysAcrossDST(t *testing.T) {
 // its midnight as 23:00 on the 6th), and a filter for the 6th holds all of it.
 func TestTimelineDaysWhereMidnightIsSkipped(t *testing.T) {
 	x := newTL(t)
-	x.app.clock.set(time.Date(2025, 12, 1, 12, 0, 0, 0, time.UTC))
+	x.app.clock.Set(time.Date(2025, 12, 1, 12, 0, 0, 0, time.UTC))
 	casa := x.lock("Casa", "America/Santiago")
 	ids := x.ingest(casa,
 		ev{kind: "unlocked", method: "app", at: utc("2025-09-07T03:30:00Z")}, // 23:30 -04 on the 6th
@@ -1127,13 +1127,6 @@ func TestTimelineEmbeds(t *testing.T) {
 	}
 }
 
-// set moves the test clock to t.
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
 // TestTimelineMixedZonesSayDates: half an hour after midnight in Berlin it is
 // still yesterday evening in New York. A list of both doors names its days by
 // date only (it said "Yesterday" over two different dates); one door's list
@@ -1143,7 +1136,7 @@ func TestTimelineMixedZonesSayDates(t *testing.T) {
 	x := newTL(t)
 	berlin := zoneOf("Europe/Berlin")
 	y, m, d := x.app.clock.Now().In(berlin).Date()
-	x.app.clock.set(time.Date(y, m, d, 0, 30, 0, 0, berlin))
+	x.app.clock.Set(time.Date(y, m, d, 0, 30, 0, 0, berlin))
 	now := x.app.clock.Now()
 	front, cabin := x.lock("Front door", "Europe/Berlin"), x.lock("Cabin door", "America/New_York")
 	x.ingest(front, ev{kind: "unlocked", method: "app", at: now.Add(-2 * time.Hour)}) // yesterday in Berlin

@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gatehouse/gatehouse/web/webauthntest"
+	"github.com/gatehouse/gatehouse/internal/softkey"
 )
 
 // A scenario prepares a workload against Gatehouse (signing in, creating the
@@ -372,8 +372,8 @@ type target struct {
 	base    *url.URL // scheme://host:port, no path
 	invite  *url.URL
 	cookie  *http.Cookie
-	passkey *webauthntest.Authenticator // the owner's, for the fresh confirmation
-	owner   *http.Client                // the owner's browser: a cookie jar
+	passkey *softkey.Authenticator // the owner's, for the fresh confirmation
+	owner   *http.Client           // the owner's browser: a cookie jar
 	opts    fixtureOptions
 
 	mu          sync.Mutex // guards token and locks
@@ -446,7 +446,7 @@ func (t *target) session(ctx context.Context) (*http.Cookie, error) {
 // enroll makes an owner through the invite link with a software passkey, as
 // the browser's passkey.js would, and returns the session cookie it gets and
 // the authenticator that holds the passkey.
-func enroll(ctx context.Context, invite *url.URL) (*http.Cookie, *webauthntest.Authenticator, error) {
+func enroll(ctx context.Context, invite *url.URL) (*http.Cookie, *softkey.Authenticator, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	origin := invite.Scheme + "://" + invite.Host
@@ -487,7 +487,7 @@ func enroll(ctx context.Context, invite *url.URL) (*http.Cookie, *webauthntest.A
 	if err != nil {
 		return nil, nil, err
 	}
-	passkey := webauthntest.New(origin)
+	passkey := softkey.New(origin)
 	credential, err := passkey.Create(options)
 	if err != nil {
 		return nil, nil, err

@@ -5,13 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testkit"
 )
 
 // TestLogBufferWarningsAtOnce: info lines wait for a flush, a warning takes
 // them out at once, Close writes whatever is left, and lines after it go
 // straight out.
 func TestLogBufferWarningsAtOnce(t *testing.T) {
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	buf := newLogBufferEvery(&out, time.Hour) // no timed flush during the test
 	log := slog.New(flushOnWarn{slog.NewTextHandler(buf, nil), buf})
 	log.Info("request", "route", "/s/:token")

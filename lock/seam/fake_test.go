@@ -6,15 +6,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
+	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 )
 
-// The tests against Seam's own fake start it with seamtest.Start; these helpers
+// The tests against Seam's own fake start it with seamfake.Start; these helpers
 // give them a driver whose backoff waits are recorded instead of slept.
 
 // fakeClient returns a driver for the fake with the seeded key and no real sleeps.
-func fakeClient(f *seamtest.Fake) (*Client, *sleepLog) {
-	return testClient(f.URL, seamtest.APIKey)
+func fakeClient(f *seamfake.Fake) (*Client, *sleepLog) {
+	return testClient(f.URL, seamfake.APIKey)
 }
 
 // sleepLog records the backoff waits a client asked for, instead of sleeping.

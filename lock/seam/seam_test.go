@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock"
-	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
 )
 
-// These tests run the driver against Seam's own fake (see package seamtest).
+// These tests run the driver against Seam's own fake (see package seamfake).
 
 func TestFakeListLocks(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	c, _ := fakeClient(f)
 	c.pageSize = 2 // the fake seeds five devices: three pages of devices/list
 
@@ -28,7 +28,7 @@ func TestFakeListLocks(t *testing.T) {
 		ids = append(ids, d.ID)
 	}
 	// The seeded thermostat and noise sensor are not locks.
-	want := []string{seamtest.FrontDoor, seamtest.BackDoor, seamtest.Bathroom}
+	want := []string{seamfake.FrontDoor, seamfake.BackDoor, seamfake.Bathroom}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("got devices %v, want %v", ids, want)
 	}
@@ -59,30 +59,30 @@ func TestFakeListLocks(t *testing.T) {
 }
 
 func TestFakeCodeLifecycle(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	c, _ := fakeClient(f)
 	ctx := context.Background()
 	start := time.Date(2031, 3, 1, 15, 0, 0, 0, time.UTC)
 	window := lock.Window{Start: start, End: start.Add(72 * time.Hour)}
 
-	guest, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "Guest Ana", PIN: "482913", Window: window})
+	guest, err := c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "Guest Ana", PIN: "482913", Window: window})
 	if err != nil {
 		t.Fatalf("SetCode time-bound: %v", err)
 	}
-	family, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "Family", PIN: "730155"})
+	family, err := c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "Family", PIN: "730155"})
 	if err != nil {
 		t.Fatalf("SetCode permanent: %v", err)
 	}
 	// The fake starts a time-bound code "unset" and an ongoing one "setting".
-	wantGuest := lock.Code{ID: guest.ID, DeviceID: seamtest.FrontDoor, Name: "Guest Ana", PIN: "482913", Window: window, Status: lock.CodeUnset}
-	wantFamily := lock.Code{ID: family.ID, DeviceID: seamtest.FrontDoor, Name: "Family", PIN: "730155", Status: lock.CodeSetting}
+	wantGuest := lock.Code{ID: guest.ID, DeviceID: seamfake.FrontDoor, Name: "Guest Ana", PIN: "482913", Window: window, Status: lock.CodeUnset}
+	wantFamily := lock.Code{ID: family.ID, DeviceID: seamfake.FrontDoor, Name: "Family", PIN: "730155", Status: lock.CodeSetting}
 	if guest.ID == "" || family.ID == "" || guest.ID == family.ID {
 		t.Fatalf("got code ids %q and %q, want two distinct ids", guest.ID, family.ID)
 	}
 	assertCode(t, "created guest", guest, wantGuest)
 	assertCode(t, "created family", family, wantFamily)
 
-	listed, err := c.ListCodes(ctx, seamtest.FrontDoor)
+	listed, err := c.ListCodes(ctx, seamfake.FrontDoor)
 	if err != nil {
 		t.Fatalf("ListCodes: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestFakeCodeLifecycle(t *testing.T) {
 	assertCode(t, "listed guest", listed[0], wantGuest)
 	assertCode(t, "listed family", listed[1], wantFamily)
 
-	other, err := c.ListCodes(ctx, seamtest.BackDoor)
+	other, err := c.ListCodes(ctx, seamfake.BackDoor)
 	if err != nil {
 		t.Fatalf("ListCodes back door: %v", err)
 	}
@@ -101,11 +101,11 @@ func TestFakeCodeLifecycle(t *testing.T) {
 	}
 
 	for _, id := range []string{guest.ID, family.ID} {
-		if err := c.RemoveCode(ctx, seamtest.FrontDoor, id); err != nil {
+		if err := c.RemoveCode(ctx, seamfake.FrontDoor, id); err != nil {
 			t.Fatalf("RemoveCode %s: %v", id, err)
 		}
 	}
-	left, err := c.ListCodes(ctx, seamtest.FrontDoor)
+	left, err := c.ListCodes(ctx, seamfake.FrontDoor)
 	if err != nil {
 		t.Fatalf("ListCodes after remove: %v", err)
 	}
@@ -113,7 +113,7 @@ func TestFakeCodeLifecycle(t *testing.T) {
 		t.Errorf("got %d codes after removing both, want 0", len(left))
 	}
 
-	err = c.RemoveCode(ctx, seamtest.FrontDoor, guest.ID)
+	err = c.RemoveCode(ctx, seamfake.FrontDoor, guest.ID)
 	assertErr(t, "remove again", err, lock.Permanent, "access_code_not_found")
 	if !errors.Is(err, lock.ErrNotFound) {
 		t.Errorf("remove again: got %v, want it to wrap lock.ErrNotFound", err)
@@ -121,11 +121,11 @@ func TestFakeCodeLifecycle(t *testing.T) {
 }
 
 func TestFakeRejections(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	c, _ := fakeClient(f)
 	ctx := context.Background()
 	const pin = "246810"
-	if _, err := c.SetCode(ctx, seamtest.BackDoor, lock.CodeSpec{Name: "Cleaner", PIN: pin}); err != nil {
+	if _, err := c.SetCode(ctx, seamfake.BackDoor, lock.CodeSpec{Name: "Cleaner", PIN: pin}); err != nil {
 		t.Fatalf("SetCode: %v", err)
 	}
 
@@ -139,7 +139,7 @@ func TestFakeRejections(t *testing.T) {
 		{
 			name: "duplicate PIN on the same lock",
 			call: func() error {
-				_, err := c.SetCode(ctx, seamtest.BackDoor, lock.CodeSpec{Name: "Cleaner 2", PIN: pin})
+				_, err := c.SetCode(ctx, seamfake.BackDoor, lock.CodeSpec{Name: "Cleaner 2", PIN: pin})
 				return err
 			},
 			wantKind: lock.Permanent, wantCode: "duplicate_access_code",
@@ -155,7 +155,7 @@ func TestFakeRejections(t *testing.T) {
 		{
 			name: "bad request: window with a start only",
 			call: func() error {
-				body := map[string]any{"device_id": seamtest.BackDoor, "code": "135791", "starts_at": "2031-01-01T00:00:00Z"}
+				body := map[string]any{"device_id": seamfake.BackDoor, "code": "135791", "starts_at": "2031-01-01T00:00:00Z"}
 				return c.call(ctx, "access_codes/create", body, nil, callOpts{secrets: []string{"135791"}})
 			},
 			wantKind: lock.Permanent, wantCode: "invalid_input",
@@ -175,7 +175,7 @@ func TestFakeRejections(t *testing.T) {
 			if got := errors.Is(err, lock.ErrNotFound); got != tt.notFound {
 				t.Errorf("errors.Is(err, lock.ErrNotFound): got %v, want %v", got, tt.notFound)
 			}
-			for _, secret := range []string{pin, "135791", seamtest.APIKey} {
+			for _, secret := range []string{pin, "135791", seamfake.APIKey} {
 				if err != nil && strings.Contains(err.Error(), secret) {
 					t.Errorf("error %q leaks a secret", err)
 				}
@@ -185,7 +185,7 @@ func TestFakeRejections(t *testing.T) {
 }
 
 func TestFakeAuth(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	tests := []struct {
 		name, key, wantCode string
 	}{
@@ -209,12 +209,12 @@ func TestFakeAuth(t *testing.T) {
 }
 
 func TestFakeWorkspaceOutage(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	c, sl := fakeClient(f)
 	ctx := context.Background()
 
 	f.Post(t, "_fake/simulate_workspace_outage", map[string]any{
-		"workspace_id": seamtest.Workspace,
+		"workspace_id": seamfake.Workspace,
 		"routes":       []string{"/devices/list", "/access_codes/list", "/access_codes/create", "/events/list"},
 	})
 
@@ -223,30 +223,30 @@ func TestFakeWorkspaceOutage(t *testing.T) {
 	if got, want := len(sl.got()), c.maxAttempts-1; got != want {
 		t.Errorf("ListLocks in outage: got %d retries, want %d", got, want)
 	}
-	_, err = c.ListCodes(ctx, seamtest.FrontDoor)
+	_, err = c.ListCodes(ctx, seamfake.FrontDoor)
 	assertErr(t, "ListCodes in outage", err, lock.Transient, "")
-	_, _, err = c.Events(ctx, seamtest.FrontDoor, "")
+	_, _, err = c.Events(ctx, seamfake.FrontDoor, "")
 	assertErr(t, "Events in outage", err, lock.Transient, "")
 
 	before := len(sl.got())
-	_, err = c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"})
+	_, err = c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"})
 	assertErr(t, "SetCode in outage", err, lock.Transient, "")
 	if got := len(sl.got()) - before; got != 0 {
 		t.Errorf("SetCode in outage: got %d retries, want 0 (a 503 may follow a create)", got)
 	}
 
 	// An outage with no routes is the fake's way to end one.
-	f.Post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamtest.Workspace, "routes": []string{}})
+	f.Post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamfake.Workspace, "routes": []string{}})
 	if _, err := c.ListLocks(ctx); err != nil {
 		t.Fatalf("ListLocks after the outage: %v", err)
 	}
-	if _, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"}); err != nil {
+	if _, err := c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "x", PIN: "918273"}); err != nil {
 		t.Fatalf("SetCode after the outage: %v", err)
 	}
 }
 
 func TestFakeEvents(t *testing.T) {
-	f := seamtest.Start(t)
+	f := seamfake.Start(t)
 	c, _ := fakeClient(f)
 	// Smaller than the number of events: the fake ignores limit and offset, and the
 	// driver must still end, with each event once.
@@ -255,16 +255,16 @@ func TestFakeEvents(t *testing.T) {
 
 	// The seed already holds one device.connected for the front door.
 	for i := 0; i < 6; i++ {
-		f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamtest.FrontDoor})
-		f.Post(t, "locks/lock_door", map[string]any{"device_id": seamtest.FrontDoor})
+		f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamfake.FrontDoor})
+		f.Post(t, "locks/lock_door", map[string]any{"device_id": seamfake.FrontDoor})
 	}
-	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamtest.BackDoor}) // another lock
+	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamfake.BackDoor}) // another lock
 	// access_code.created has no lock.EventKind: skipped, but it moves the cursor.
-	if _, err := c.SetCode(ctx, seamtest.FrontDoor, lock.CodeSpec{Name: "g", PIN: "551234"}); err != nil {
+	if _, err := c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "g", PIN: "551234"}); err != nil {
 		t.Fatalf("SetCode: %v", err)
 	}
 
-	first, cursor, err := c.Events(ctx, seamtest.FrontDoor, "")
+	first, cursor, err := c.Events(ctx, seamfake.FrontDoor, "")
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
@@ -277,12 +277,12 @@ func TestFakeEvents(t *testing.T) {
 	}
 	assertOrderedUnique(t, first)
 	for _, ev := range first {
-		if ev.DeviceID != seamtest.FrontDoor {
-			t.Errorf("event %s: got device %q, want %q", ev.ID, ev.DeviceID, seamtest.FrontDoor)
+		if ev.DeviceID != seamfake.FrontDoor {
+			t.Errorf("event %s: got device %q, want %q", ev.ID, ev.DeviceID, seamfake.FrontDoor)
 		}
 	}
 
-	again, cursor2, err := c.Events(ctx, seamtest.FrontDoor, cursor)
+	again, cursor2, err := c.Events(ctx, seamfake.FrontDoor, cursor)
 	if err != nil {
 		t.Fatalf("Events with cursor: %v", err)
 	}
@@ -290,9 +290,9 @@ func TestFakeEvents(t *testing.T) {
 		t.Errorf("got %d events with nothing new, want 0: %+v", len(again), again)
 	}
 
-	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamtest.FrontDoor})
-	f.Post(t, "locks/lock_door", map[string]any{"device_id": seamtest.FrontDoor})
-	newer, _, err := c.Events(ctx, seamtest.FrontDoor, cursor2)
+	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamfake.FrontDoor})
+	f.Post(t, "locks/lock_door", map[string]any{"device_id": seamfake.FrontDoor})
+	newer, _, err := c.Events(ctx, seamfake.FrontDoor, cursor2)
 	if err != nil {
 		t.Fatalf("Events after two more: %v", err)
 	}

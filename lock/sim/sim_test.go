@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
@@ -21,33 +22,16 @@ const delay = 2 * time.Second
 // start is 14:00 in Lisbon (summer time), so safe-mode messages are easy to read.
 var start = time.Date(2025, 6, 1, 13, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	s     *sim.Sim
 	store *db.DB
-	clock *clock
+	clock *testkit.Clock
 	dev   string
 }
 
 func setup(t *testing.T) fixture {
 	t.Helper()
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	store := dbtest.New(t, db.WithClock(clk.Now))
 	s := sim.New(store, clk.Now, delay)
 	dev, err := s.AddLock(context.Background(), "Front door", "Europe/Lisbon")
@@ -474,7 +458,7 @@ func TestEventsPaging(t *testing.T) {
 
 func TestSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{t: start}
+	clk := testkit.NewClock(start)
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
 	key := make([]byte, db.KeySize)
 	rand.Read(key)

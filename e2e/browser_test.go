@@ -1,15 +1,11 @@
-package main
+package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +14,8 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
-	"github.com/gatehouse/gatehouse/web/browsertest"
-	"github.com/gatehouse/gatehouse/web/secretscan"
+	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 )
-
-// pageWait bounds each wait for a page or element; the browser's own
-// deadline bounds the whole journey.
-const pageWait = 15 * time.Second
 
 // TestBrowserPasskeyJourney drives the real `gatehouse serve` with Chromium and
 // virtual passkey authenticators, the way an owner uses it: enrol from an
@@ -34,31 +25,20 @@ const pageWait = 15 * time.Second
 // GATEHOUSE_SCREENSHOTS=DIR it saves desktop and phone screenshots to DIR
 // of the pages whose layout it checks.
 func TestBrowserPasskeyJourney(t *testing.T) {
-	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
-	if shots != "" {
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	start := time.Now()
-	base, dbPath, secrets := startServer(t)
-	step := newSteps(t)
+	srv, j := openJourney(t)
+	base, secrets, shots, step := srv.Base, srv.Secrets, j.Shots, j.Step
 
 	// ---- 1. An invite from the command line, as an owner would make it.
 	step("invite")
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"invite", "--db", dbPath, "--name", "Ana", "--public-url", base}, &out, &errOut); err != nil {
-		t.Fatalf("invite: %v (%s)", err, errOut.String())
-	}
-	link := strings.TrimSpace(out.String())
-	secrets.AddLink(link)
+	link := srv.Invite("--name", "Ana") // its token goes into the secret set
 	if !regexp.MustCompile(`^` + regexp.QuoteMeta(base) + `/enroll/[A-Za-z0-9_-]{43}$`).MatchString(link) {
-		t.Fatalf("invite printed %q, want one link %s/enroll/TOKEN", out.String(), base)
+		t.Fatalf("invite printed %q, want one link %s/enroll/TOKEN", link, base)
 	}
 
 	// ---- 2. Enrol: name, Create passkey, home page.
 	step("enrol")
-	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
+	b, dialogs := j.Browser, j.Dialogs
 	// A virtual authenticator answers a passkey-autofill request at once, as
 	// if the person had picked the passkey from the list, which would race
 	// every click on "Sign in with a passkey". This tab tests the button, so
@@ -68,8 +48,6 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("turn off passkey autofill: %v", err)
 	}
-	dialogs := acceptDialogs(t, b)
-	watchBrowser(t, b, secrets)
 	first := b.AddPasskeyAuthenticator()
 	b.Navigate(link)
 	waitVisible(t, b, `[data-testid=create-passkey]`)
@@ -140,7 +118,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 	// This browser keeps passkey autofill: the virtual authenticator picks
 	// the passkey by itself, so the sign-in page signs in without a click.
 	b2 := b.NewContext()
-	watchBrowser(t, b2, secrets)
+	b2.WatchSecrets(secrets)
 	other := b2.AddPasskeyAuthenticator()
 	addPasskey(t, b2, other, onlyPasskey(t, b, first)) // after its last use: its sign count is current
 	b2.Navigate(base + "/signin")
@@ -212,7 +190,7 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 	}
 	for _, tab := range []struct {
 		name string
-		b    *browsertest.Browser
+		b    *browser.Browser
 	}{{"first browser", b}, {"second browser", b2}} {
 		var errs []string
 		for _, e := range tab.b.ConsoleErrors() {
@@ -230,117 +208,9 @@ func TestBrowserPasskeyJourney(t *testing.T) {
 	t.Logf("whole journey: %v", time.Since(start).Round(time.Millisecond))
 }
 
-// startServer runs `gatehouse serve` on a fresh database at a free localhost
-// port (passkeys need the name localhost, and --public-url must match the
-// browser's origin exactly) and returns its URL and database path, and the set
-// the test records the secrets it sees into: once the server has stopped, none
-// may be in its log or audit table. Extra flags for serve (such as faster
-// timers) follow the test's own.
-func startServer(t *testing.T, flags ...string) (base, dbPath string, secrets *secretscan.Set) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "localhost:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	base = fmt.Sprintf("http://localhost:%d", port)
-	dbPath = filepath.Join(t.TempDir(), "gatehouse.db")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout := &syncBuffer{}
-	stderr := newLogWatch(regexp.MustCompile(`msg="gatehouse listening" addr=(\S+)`))
-	secrets = &secretscan.Set{}
-	done := make(chan error, 1)
-	go func() {
-		args := []string{"serve", "--db", dbPath, "--addr", fmt.Sprintf("localhost:%d", port), "--public-url", base}
-		err := run(ctx, append(args, flags...), stdout, stderr)
-		stderr.Close() // every log line kept
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		secrets.AddLink(stdout.String()) // a first-run enrollment link, if serve printed one
-		checkNoSecretsLeaked(t, secrets, stderr.String(), dbPath)
-		if t.Failed() {
-			t.Logf("server log:\n%s", stderr.String())
-		}
-	})
-	select {
-	case _, ok := <-stderr.found:
-		if !ok {
-			t.Fatalf("server did not start: %s", stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server did not start within 30s: %s", stderr.String())
-	}
-	return base, dbPath, secrets
-}
-
-// newSteps returns a func that names the next step of the journey in the log,
-// with the time the previous one took, so a failure says where it happened.
-func newSteps(t *testing.T) func(name string) {
-	var name string
-	var began time.Time
-	return func(next string) {
-		t.Helper()
-		if name != "" {
-			t.Logf("step %q took %v", name, time.Since(began).Round(time.Millisecond))
-		}
-		name, began = next, time.Now()
-		if next != "" {
-			t.Logf("step %q", next)
-		}
-	}
-}
-
-// acceptDialogs answers every JavaScript dialog of the tab with OK (app.js
-// asks window.confirm before destructive forms) and returns a func listing the
-// messages so far. A confirm blocks the page until answered, so the answer
-// comes from its own goroutine while the test's click is still in flight.
-func acceptDialogs(t *testing.T, b *browsertest.Browser) func() []string {
-	ctx, cancel := context.WithCancel(b.Context())
-	events := chromedp.Events(ctx, page.JavascriptDialogOpening) // subscribed from here on
-	var mu sync.Mutex
-	var msgs []string
-	var failure error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev, err := range events {
-			if err != nil {
-				return // the context ended
-			}
-			mu.Lock()
-			msgs = append(msgs, ev.Message)
-			mu.Unlock()
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil && ctx.Err() == nil {
-				mu.Lock()
-				failure = err
-				mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if failure != nil {
-			t.Errorf("accept dialog: %v", failure)
-		}
-	})
-	return func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), msgs...)
-	}
-}
-
 // waitVisible waits until an element matching sel is visible, across
 // navigations (unlike Evaluate and WaitText).
-func waitVisible(t *testing.T, b *browsertest.Browser, sel string) {
+func waitVisible(t *testing.T, b *browser.Browser, sel string) {
 	t.Helper()
 	if err := waitFor(b, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("wait for %s: %v (at %s)", sel, err, location(b))
@@ -348,7 +218,7 @@ func waitVisible(t *testing.T, b *browsertest.Browser, sel string) {
 }
 
 // waitHome waits for the home page greeting the owner.
-func waitHome(t *testing.T, b *browsertest.Browser, name string) {
+func waitHome(t *testing.T, b *browser.Browser, name string) {
 	t.Helper()
 	xpath := fmt.Sprintf(`//h1[normalize-space(.)="Welcome, %s"]`, name)
 	if err := waitFor(b, chromedp.WaitVisible(chromedp.Search(xpath))); err != nil {
@@ -358,7 +228,7 @@ func waitHome(t *testing.T, b *browsertest.Browser, name string) {
 }
 
 // waitFlash waits for the success message a form's redirect lands on.
-func waitFlash(t *testing.T, b *browsertest.Browser, msg string) {
+func waitFlash(t *testing.T, b *browser.Browser, msg string) {
 	t.Helper()
 	xpath := fmt.Sprintf(`//div[contains(@class, "flash-ok")][normalize-space(.)=%q]`, msg)
 	if err := waitFor(b, chromedp.WaitVisible(chromedp.Search(xpath))); err != nil {
@@ -366,14 +236,14 @@ func waitFlash(t *testing.T, b *browsertest.Browser, msg string) {
 	}
 }
 
-func waitFor(b *browsertest.Browser, action chromedp.Action[chromedp.Void]) error {
-	ctx, cancel := context.WithTimeout(b.Context(), pageWait)
+func waitFor(b *browser.Browser, action chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(b.Context(), browser.PageWait)
 	defer cancel()
 	return chromedp.Do(ctx, action)
 }
 
 // wantPath checks the tab's path and query.
-func wantPath(t *testing.T, b *browsertest.Browser, want string) {
+func wantPath(t *testing.T, b *browser.Browser, want string) {
 	t.Helper()
 	got, err := chromedp.Run(b.Context(), chromedp.Evaluate[string](`location.pathname + location.search`))
 	if err != nil {
@@ -384,7 +254,7 @@ func wantPath(t *testing.T, b *browsertest.Browser, want string) {
 	}
 }
 
-func location(b *browsertest.Browser) string {
+func location(b *browser.Browser) string {
 	ctx, cancel := context.WithTimeout(b.Context(), 2*time.Second)
 	defer cancel()
 	loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -396,7 +266,7 @@ func location(b *browsertest.Browser) string {
 
 // pageMessages is what the page tells the person (what passkey.js last said,
 // flashes and field errors), for failure messages.
-func pageMessages(b *browsertest.Browser) string {
+func pageMessages(b *browser.Browser) string {
 	ctx, cancel := context.WithTimeout(b.Context(), 2*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
@@ -408,7 +278,7 @@ func pageMessages(b *browsertest.Browser) string {
 }
 
 // count returns how many elements match the CSS selector now.
-func count(t *testing.T, b *browsertest.Browser, sel string) int {
+func count(t *testing.T, b *browser.Browser, sel string) int {
 	t.Helper()
 	n, err := chromedp.Run(b.Context(), chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
 	if err != nil {
@@ -417,7 +287,7 @@ func count(t *testing.T, b *browsertest.Browser, sel string) int {
 	return n
 }
 
-func attr(t *testing.T, b *browsertest.Browser, sel, name string) string {
+func attr(t *testing.T, b *browser.Browser, sel, name string) string {
 	t.Helper()
 	res, err := chromedp.Run(b.Context(), chromedp.AttributeValue(chromedp.CSS(sel), name))
 	if err != nil {
@@ -427,7 +297,7 @@ func attr(t *testing.T, b *browsertest.Browser, sel, name string) string {
 }
 
 // onlyPasskey returns the one passkey on the authenticator of tab b.
-func onlyPasskey(t *testing.T, b *browsertest.Browser, id browsertest.AuthenticatorID) *browsertest.Credential {
+func onlyPasskey(t *testing.T, b *browser.Browser, id browser.AuthenticatorID) *browser.Credential {
 	t.Helper()
 	creds := b.Credentials(id)
 	if len(creds) != 1 {
@@ -438,7 +308,7 @@ func onlyPasskey(t *testing.T, b *browsertest.Browser, id browsertest.Authentica
 
 // addPasskey puts a copy of c on the authenticator of tab b, as a passkey
 // synced from another device.
-func addPasskey(t *testing.T, b *browsertest.Browser, to browsertest.AuthenticatorID, c *browsertest.Credential) {
+func addPasskey(t *testing.T, b *browser.Browser, to browser.AuthenticatorID, c *browser.Credential) {
 	t.Helper()
 	// The command is sent by hand: webauthn.Credential always sends
 	// generateCmtgKeyOnNextOperation, and Chromium refuses any CMTG field
@@ -452,8 +322,8 @@ func addPasskey(t *testing.T, b *browsertest.Browser, to browsertest.Authenticat
 		SignCount            int64  `json:"signCount"`
 	}
 	params := struct {
-		AuthenticatorID browsertest.AuthenticatorID `json:"authenticatorId"`
-		Credential      credential                  `json:"credential"`
+		AuthenticatorID browser.AuthenticatorID `json:"authenticatorId"`
+		Credential      credential              `json:"credential"`
 	}{to, credential{c.CredentialID, c.IsResidentCredential, c.RpID, c.PrivateKey, c.UserHandle, int64(c.SignCount)}}
 	err := b.Run(chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
 		return tab.Call(ctx, webauthn.CommandAddCredential, params, nil)
@@ -465,7 +335,7 @@ func addPasskey(t *testing.T, b *browsertest.Browser, to browsertest.Authenticat
 
 // addSecurityKey attaches a virtual USB security key with a PIN (user
 // verification) and room for passkeys, which touches itself.
-func addSecurityKey(t *testing.T, b *browsertest.Browser) browsertest.AuthenticatorID {
+func addSecurityKey(t *testing.T, b *browser.Browser) browser.AuthenticatorID {
 	t.Helper()
 	res, err := chromedp.Call(b.Context(), webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
@@ -484,7 +354,7 @@ func addSecurityKey(t *testing.T, b *browsertest.Browser) browsertest.Authentica
 	return res.AuthenticatorID
 }
 
-func setPresence(t *testing.T, b *browsertest.Browser, id browsertest.AuthenticatorID, on bool) {
+func setPresence(t *testing.T, b *browser.Browser, id browser.AuthenticatorID, on bool) {
 	t.Helper()
 	_, err := chromedp.Call(b.Context(), webauthn.SetAutomaticPresenceSimulation,
 		webauthn.SetAutomaticPresenceSimulationParams{AuthenticatorID: id, Enabled: on})
@@ -497,7 +367,7 @@ func setPresence(t *testing.T, b *browsertest.Browser, id browsertest.Authentica
 // touch, scale 2), and with a dir saves both as DIR/NAME-desktop.png and
 // DIR/NAME-phone.png for a person to look at. The tab returns to the desktop
 // viewport afterwards.
-func look(t *testing.T, b *browsertest.Browser, dir, name string) {
+func look(t *testing.T, b *browser.Browser, dir, name string) {
 	t.Helper()
 	layout(t, b, name+" (desktop)")
 	if dir != "" {
@@ -520,9 +390,9 @@ func look(t *testing.T, b *browsertest.Browser, dir, name string) {
 // nextFrames waits for the page to render two frames: the page learns of a
 // new viewport in the next frame's resize steps (app.js then scrolls the
 // header nav), which run before that frame's animation callbacks.
-func nextFrames(t *testing.T, b *browsertest.Browser) {
+func nextFrames(t *testing.T, b *browser.Browser) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.Context(), pageWait)
+	ctx, cancel := context.WithTimeout(b.Context(), browser.PageWait)
 	defer cancel()
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`,
 		func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
@@ -558,7 +428,7 @@ const layoutProbe = `(() => {
 	return problems;
 })()`
 
-func layout(t *testing.T, b *browsertest.Browser, what string) {
+func layout(t *testing.T, b *browser.Browser, what string) {
 	t.Helper()
 	problems, err := chromedp.Run(b.Context(), chromedp.Evaluate[[]string](layoutProbe))
 	if err != nil {

@@ -1,11 +1,10 @@
-package main
+package e2e
 
 import (
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/gatehouse/gatehouse/web/browsertest"
+	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 )
 
 // TestBrowserGuestJourney drives the real `gatehouse serve` (reconciler and
@@ -34,25 +33,17 @@ import (
 // it saves desktop and phone screenshots of the link page and of the guest
 // page before the reveal, revealed and burned.
 func TestBrowserGuestJourney(t *testing.T) {
-	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
-	if shots != "" {
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	start := time.Now()
-	base, dbPath, secrets := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
-	step := newSteps(t)
+	srv, j := openJourney(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
+	base, secrets, shots, step := srv.Base, srv.Secrets, j.Shots, j.Step
 
 	// ---- 1. The owner, enrolled from an invite; a simulated door in a zone
 	// of its own, with instructions for guests. Asia/Tokyo is far from UTC
 	// (the date differs from UTC's for 9 hours a day) and has no DST, so a
 	// wall-clock time 30 minutes back is never ambiguous.
 	step("enrol")
-	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
-	dialogs := acceptDialogs(t, b)
-	watchBrowser(t, b, secrets)
-	enrolOwner(t, b, secrets, base, dbPath, "Olivia")
+	b, dialogs := j.Browser, j.Dialogs
+	enrolOwner(t, b, srv, "Olivia")
 	step("add a lock")
 	b.Navigate(base + "/locks")
 	b.Click(`.empty [data-testid=add-sim-lock]`)
@@ -173,7 +164,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 	// the link: greeting, door, window, and a button, no code.
 	step("guest opens the link")
 	g := b.NewContext()
-	watchBrowser(t, g, secrets)
+	g.WatchSecrets(secrets)
 	g.Navigate(shareURL)
 	waitVisible(t, g, `[data-testid=reveal]`)
 	wantWindow := guestWindowText(t, window, zone)
@@ -328,7 +319,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 	gone := "network: Failed to load resource: the server responded with a status of 410 (Gone) (" + shareURL + ")"
 	for _, tab := range []struct {
 		name     string
-		b        *browsertest.Browser
+		b        *browser.Browser
 		expected map[string]int
 	}{{"owner", b, nil}, {"guest", g, map[string]int{gone: 2}}} {
 		var errs []string
@@ -348,7 +339,7 @@ func TestBrowserGuestJourney(t *testing.T) {
 }
 
 // tabPath is the tab's path.
-func tabPath(t *testing.T, b *browsertest.Browser) string {
+func tabPath(t *testing.T, b *browser.Browser) string {
 	t.Helper()
 	loc := location(b)
 	u, err := url.Parse(loc)
@@ -375,7 +366,7 @@ func guestWindowText(t *testing.T, form []string, zone string) string {
 
 // receiptSteps reads the receipt chain of the first access on a guest's page:
 // each step's label and, once done, its time ("" while not yet).
-func receiptSteps(t *testing.T, b *browsertest.Browser) map[string]string {
+func receiptSteps(t *testing.T, b *browser.Browser) map[string]string {
 	t.Helper()
 	steps, err := chromedp.Run(b.Context(), chromedp.Evaluate[map[string]string](`Object.fromEntries(
 		Array.from(document.querySelectorAll("[data-testid=steps] > li")).map(li => [
@@ -392,7 +383,7 @@ func receiptSteps(t *testing.T, b *browsertest.Browser) map[string]string {
 
 // anyText is the text of the first element matching sel, hidden (such as
 // inside a closed <details>) or not.
-func anyText(t *testing.T, b *browsertest.Browser, sel string) string {
+func anyText(t *testing.T, b *browser.Browser, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(b.Context(), chromedp.Evaluate[string](
 		fmt.Sprintf(`(document.querySelector(%q)?.textContent ?? "").replace(/\s+/g, " ").trim()`, sel)))
@@ -404,7 +395,7 @@ func anyText(t *testing.T, b *browsertest.Browser, sel string) string {
 
 // wantTapTarget checks, at a phone's width, that the element is at least 44 CSS
 // pixels tall and wide (WCAG 2.5.5), and returns the tab to the desktop.
-func wantTapTarget(t *testing.T, b *browsertest.Browser, sel string) {
+func wantTapTarget(t *testing.T, b *browser.Browser, sel string) {
 	t.Helper()
 	if err := b.Run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
 		t.Fatalf("phone viewport: %v", err)
@@ -436,7 +427,7 @@ func plainRequest(t *testing.T, method, target string) (int, http.Header, string
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	client := &http.Client{Timeout: pageWait, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Timeout: browser.PageWait, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -8,178 +8,30 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/internal/softkey"
+	"github.com/gatehouse/gatehouse/internal/testkit"
+	"github.com/gatehouse/gatehouse/internal/testkit/binary"
+	"github.com/gatehouse/gatehouse/internal/testkit/secretscan"
 	"github.com/gatehouse/gatehouse/lock"
-	"github.com/gatehouse/gatehouse/web/secretscan"
-	"github.com/gatehouse/gatehouse/web/webauthntest"
 )
 
-// These tests run the real binary as a child process, as an owner would run it,
-// and drive it over HTTP only: crash_test.go kills it with SIGKILL mid-write,
-// faults_test.go takes its locks and their cloud away. The helpers below are
-// shared by both.
-
-// ---- the binary, as a child process ----
-
-// procServer is `gatehouse serve` on a fixed localhost port and database,
-// started and stopped (or killed) many times over.
-type procServer struct {
-	t       *testing.T
-	bin, db string
-	base    string // http://localhost:PORT, the public URL
-	addr    string // 127.0.0.1:PORT
-	flags   []string
-	log     syncBuffer // stderr of every life, in order
-	cmd     *exec.Cmd
-	exited  chan error
-	lives   int
-	client  *http.Client
-	secrets *secretscan.Set // what the test's clients saw, checked against the log and audit table at the end
-}
-
-func newProcServer(t *testing.T, bin string, flags ...string) *procServer {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &procServer{t: t, bin: bin, db: filepath.Join(t.TempDir(), "gatehouse.db"),
-		base: fmt.Sprintf("http://localhost:%d", port), addr: fmt.Sprintf("127.0.0.1:%d", port), flags: flags,
-		client: &http.Client{Timeout: 2 * time.Second}, secrets: &secretscan.Set{}}
-	t.Cleanup(func() {
-		s.stop()
-		// Every life's log, the database and any database a restore put
-		// aside (not their -wal and -shm: SQLite reads those itself).
-		dbs := []string{s.db}
-		aside, err := filepath.Glob(s.db + ".before-restore-*")
-		if err != nil {
-			t.Errorf("look for databases put aside by a restore: %v", err)
-		}
-		for _, p := range aside {
-			if !strings.HasSuffix(p, "-wal") && !strings.HasSuffix(p, "-shm") {
-				dbs = append(dbs, p)
-			}
-		}
-		checkNoSecretsLeaked(t, s.secrets, s.log.String(), dbs...)
-		if t.Failed() {
-			t.Logf("server log (last 8 KB):\n%s", tail(s.log.String(), 8<<10))
-		}
-	})
-	return s
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
-
-// invite runs `gatehouse invite` on the database (creating it on first use)
-// and returns the enrollment link.
-func (s *procServer) invite() string {
-	s.t.Helper()
-	out, err := exec.Command(s.bin, "invite", "--db", s.db, "--public-url", s.base).Output()
-	if err != nil {
-		s.t.Fatalf("gatehouse invite: %v", err)
-	}
-	s.secrets.AddLink(string(out))
-	return strings.TrimSpace(string(out))
-}
-
-// start runs `gatehouse serve` and polls /healthz until it answers 200, for
-// at most 30 s (a guard against a hang), failing at once if the process exits.
-func (s *procServer) start() {
-	s.t.Helper()
-	if s.cmd != nil {
-		s.t.Fatal("start: already running")
-	}
-	args := append([]string{"serve", "--db", s.db, "--addr", s.addr, "--public-url", s.base}, s.flags...)
-	cmd := exec.Command(s.bin, args...)
-	cmd.Stdout, cmd.Stderr = io.Discard, &s.log
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.cmd, s.exited, s.lives = cmd, make(chan error, 1), s.lives+1
-	go func() { s.exited <- cmd.Wait() }()
-	last := "no answer yet"
-	pollUntilReport(s.t, 30*time.Second, fmt.Sprintf("life %d: a 200 from /healthz", s.lives), func() bool {
-		select {
-		case err := <-s.exited:
-			s.cmd = nil
-			s.t.Fatalf("life %d: the server exited before answering: %v", s.lives, err)
-		default:
-		}
-		res, err := s.client.Get(s.base + "/healthz")
-		if err != nil {
-			last = err.Error()
-			return false
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		last = res.Status
-		return res.StatusCode == http.StatusOK
-	}, func() string { return "last answer: " + last })
-}
-
-// kill ends the process with SIGKILL: no shutdown, no flush, no deferred code.
-func (s *procServer) kill() {
-	s.t.Helper()
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.exited
-	s.cmd = nil
-}
-
-// stop asks the process to shut down (SIGTERM), and kills it after 10 s.
-func (s *procServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
-	s.cmd = nil
-}
-
-// openDB opens the server's database file directly, for checks.
-func (s *procServer) openDB() *sql.DB {
-	s.t.Helper()
-	d, err := sql.Open("sqlite", "file:"+s.db+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			s.t.Errorf("close the test's handle on %s: %v", s.db, err)
-		}
-	})
-	return d
-}
+// These tests run the real binary as a child process (binary.Server), as an
+// owner would run it, and drive it over HTTP only: crash_test.go kills it with
+// SIGKILL mid-write, faults_test.go takes its locks and their cloud away. The
+// helpers below are shared by both.
 
 // queryInt reads one integer (a COUNT, an id) from d; a failed query fails
 // the test rather than reading as 0.
@@ -201,7 +53,7 @@ type procOwner struct {
 	t       *testing.T
 	base    string
 	browser *http.Client
-	passkey *webauthntest.Authenticator
+	passkey *softkey.Authenticator
 	token   string
 	api     *http.Client
 	secrets *secretscan.Set
@@ -209,14 +61,14 @@ type procOwner struct {
 
 // newProcOwner enrolls an owner through a fresh invite with a software
 // passkey, confirms the passkey again and creates a read-write API token.
-func newProcOwner(t *testing.T, s *procServer) *procOwner {
+func newProcOwner(t *testing.T, s *binary.Server) *procOwner {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	o := &procOwner{t: t, base: s.base, passkey: webauthntest.New(s.base), secrets: s.secrets,
-		browser: s.secrets.Wrap(&http.Client{Jar: jar, Timeout: 10 * time.Second,
+	o := &procOwner{t: t, base: s.Base, passkey: softkey.New(s.Base), secrets: s.Secrets,
+		browser: s.Secrets.Wrap(&http.Client{Jar: jar, Timeout: 10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}),
-		api: s.secrets.Wrap(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}})}
-	invite := strings.TrimPrefix(s.invite(), s.base)
+		api: s.Secrets.Wrap(&http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}})}
+	invite := strings.TrimPrefix(s.Invite(), s.Base)
 	options := o.mustJSON(invite+"/begin", []byte(`{"name":"Ana"}`))
 	cred, err := o.passkey.Create(options)
 	if err != nil {
@@ -412,12 +264,11 @@ func TestCrashSafety(t *testing.T) {
 		locks   = 6
 	)
 	start := time.Now()
-	bin := buildBinary(t)
 	// Debug, the most the server logs: the log is scanned for every code and
-	// token the clients saw (procServer's cleanup).
-	s := newProcServer(t, bin, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "100ms", "--log-level", "debug")
-	s.invite() // creates the database
-	s.start()
+	// token the clients saw (binary.Server's cleanup).
+	s := binary.NewServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "100ms", "--log-level", "debug")
+	s.Invite() // creates the database
+	s.Start()
 	owner := newProcOwner(t, s)
 	var lockIDs []int64
 	for range locks {
@@ -428,7 +279,7 @@ func TestCrashSafety(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20261125, 6)) // seeded: the same kill moments every run
 	led := &crashLedger{created: map[int64]procAccess{}, revoked: map[int64]bool{}, shown: map[string]int{},
 		revealed: map[string]bool{}, keypad: map[int64]int{}, pending: map[int64]bool{}}
-	check := s.openDB()
+	check := s.OpenDB()
 
 	for life := range kills {
 		ctx, stopClients := context.WithCancel(context.Background())
@@ -440,13 +291,13 @@ func TestCrashSafety(t *testing.T) {
 		// Let the writes run, then kill the process mid-flight.
 		// Not synchronisation: a seeded random moment, so kills land mid-write.
 		time.Sleep(time.Duration(150+rng.IntN(1050)) * time.Millisecond)
-		s.kill()
+		s.Kill()
 		stopClients()
 		wg.Wait()
 		if got := integrityCheck(t, check); got != "ok" {
 			t.Fatalf("after kill %d: integrity_check: %s", life+1, got)
 		}
-		s.start()
+		s.Start()
 	}
 	t.Logf("%d kills in %v: %d accesses, %d reveals acknowledged, %d keypad presses",
 		kills, time.Since(start).Round(time.Millisecond), len(led.created), len(led.revealed), sum(led.keypad))
@@ -510,7 +361,7 @@ func TestCrashSafety(t *testing.T) {
 	// access asks for, each live code is on its lock exactly once, nothing
 	// revoked is left behind, and every keypad press was ingested.
 	var last string
-	pollUntilReport(t, 60*time.Second, "convergence after the last restart", func() bool {
+	testkit.PollUntilReport(t, 60*time.Second, "convergence after the last restart", func() bool {
 		last = crashConverged(t, check, led, lockIDs)
 		return last == ""
 	}, func() string {
@@ -529,7 +380,7 @@ func TestCrashSafety(t *testing.T) {
 		closeRows(t, rows, "the locks' leases")
 		return "not converged: " + last
 	})
-	if strings.Contains(s.log.String(), "panic") {
+	if strings.Contains(s.Log.String(), "panic") {
 		t.Errorf("the server log has a panic")
 	}
 	t.Logf("converged; whole test %v", time.Since(start).Round(time.Millisecond))

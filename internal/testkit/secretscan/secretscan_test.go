@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/web/secretscan"
+	"github.com/gatehouse/gatehouse/internal/testkit/secretscan"
 )
 
 // TestSecretTransportRecords checks that a recording client picks the secrets

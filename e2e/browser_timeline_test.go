@@ -1,9 +1,8 @@
-package main
+package e2e
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,8 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/internal/testkit"
+	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 	"github.com/gatehouse/gatehouse/lock/sim"
-	"github.com/gatehouse/gatehouse/web/browsertest"
 )
 
 // TestBrowserTimelineJourney drives the real `gatehouse serve` (reconciler and
@@ -28,22 +28,15 @@ import (
 // error (CSP violations included); with GATEHOUSE_SCREENSHOTS=DIR it saves
 // desktop and phone screenshots of the timeline.
 func TestBrowserTimelineJourney(t *testing.T) {
-	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
-	if shots != "" {
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	start := time.Now()
-	base, dbPath, secrets := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
-	step := newSteps(t)
+	srv, j := openJourney(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
+	base, dbPath, secrets, shots, step := srv.Base, srv.DB, srv.Secrets, j.Shots, j.Step
 	ctx := context.Background()
 
 	// ---- 1. An owner with a simulated door.
 	step("enrol and add a lock")
-	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
-	watchBrowser(t, b, secrets)
-	enrolOwner(t, b, secrets, base, dbPath, "Olga")
+	b := j.Browser
+	enrolOwner(t, b, srv, "Olga")
 	b.Navigate(base + "/locks")
 	b.Click(`.empty [data-testid=add-sim-lock]`)
 	waitVisible(t, b, `[data-testid=keypad]`)
@@ -90,7 +83,7 @@ func TestBrowserTimelineJourney(t *testing.T) {
 		guests[name], codes[name] = g, cs[0]
 	}
 	for name, k := range codes {
-		pollUntil(t, pageWait, name+"'s code on the lock", func() bool {
+		testkit.PollUntil(t, browser.PageWait, name+"'s code on the lock", func() bool {
 			c, err := store.AccessCode(ctx, k.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -210,7 +203,7 @@ func TestBrowserTimelineJourney(t *testing.T) {
 }
 
 // tlWaitJS waits until the expression is true on the page.
-func tlWaitJS(t *testing.T, b *browsertest.Browser, expr, what string) {
+func tlWaitJS(t *testing.T, b *browser.Browser, expr, what string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.Context(), 20*time.Second)
 	defer cancel()
@@ -223,7 +216,7 @@ func tlWaitJS(t *testing.T, b *browsertest.Browser, expr, what string) {
 
 // tlMarker checks that the page set up before is still the one shown: htmx
 // swapped parts of it, nothing reloaded it.
-func tlMarker(t *testing.T, b *browsertest.Browser) {
+func tlMarker(t *testing.T, b *browser.Browser) {
 	t.Helper()
 	got, err := chromedp.Run(b.Context(), chromedp.Evaluate[string](`window.timelineMarker || "reloaded"`))
 	if err != nil || got != "no reload" {
@@ -232,7 +225,7 @@ func tlMarker(t *testing.T, b *browsertest.Browser) {
 }
 
 // countDays is how many different days the headings name.
-func countDays(t *testing.T, b *browsertest.Browser) int {
+func countDays(t *testing.T, b *browser.Browser) int {
 	t.Helper()
 	n, err := chromedp.Run(b.Context(), chromedp.Evaluate[int](`new Set([...document.querySelectorAll("li.tl-day")].map(d => d.dataset.day)).size`))
 	if err != nil {

@@ -1,11 +1,13 @@
-// Package webauthntest is a software passkey authenticator for handler tests.
-// It plays both the browser and the authenticator: it reads the options JSON a
-// server's begin endpoint returns and produces the JSON that
-// PublicKeyCredential.toJSON() would post to the finish endpoint, so tests can
-// drive registration and login over httptest without a browser. Its knobs
-// produce responses a real browser never would (wrong origin, no user
-// verification, counter regressions) to prove the server rejects them.
-package webauthntest
+// Package softkey is a software passkey authenticator. It plays both the
+// browser and the authenticator: it reads the options JSON a server's begin
+// endpoint returns and produces the JSON that PublicKeyCredential.toJSON()
+// would post to the finish endpoint, so a program can register and sign in
+// over plain HTTP without a browser. The load tool enrols owners with it and
+// the handler tests drive passkey ceremonies with it; it is ordinary code, not
+// a test package, because the load tool is a program. Its knobs produce
+// responses a real browser never would (wrong origin, no user verification,
+// counter regressions), so tests can prove the server rejects them.
+package softkey
 
 import (
 	"bytes"
@@ -102,7 +104,7 @@ func (a *Authenticator) SetCounter(credID []byte, n uint32) {
 	defer a.mu.Unlock()
 	c := a.find(credID)
 	if c == nil {
-		panic(fmt.Sprintf("webauthntest: SetCounter: no credential %s", b64(credID)))
+		panic(fmt.Sprintf("softkey: SetCounter: no credential %s", b64(credID)))
 	}
 	c.counter = n
 }
@@ -139,7 +141,7 @@ func (a *Authenticator) Create(optionsJSON []byte) ([]byte, error) {
 		}
 	}
 	if err := json.Unmarshal(optionsJSON, &opts); err != nil {
-		return nil, fmt.Errorf("webauthntest: creation options: %w", err)
+		return nil, fmt.Errorf("softkey: creation options: %w", err)
 	}
 	o := opts.PublicKey
 	rpID, err := a.rpID(o.RP.ID)
@@ -234,7 +236,7 @@ func (a *Authenticator) Get(optionsJSON []byte) ([]byte, error) {
 		}
 	}
 	if err := json.Unmarshal(optionsJSON, &opts); err != nil {
-		return nil, fmt.Errorf("webauthntest: request options: %w", err)
+		return nil, fmt.Errorf("softkey: request options: %w", err)
 	}
 	o := opts.PublicKey
 	rpID, err := a.rpID(o.RPID)
@@ -297,7 +299,7 @@ func (a *Authenticator) rpID(fromOptions string) (string, error) {
 	}
 	u, err := url.Parse(a.Origin)
 	if err != nil || u.Hostname() == "" {
-		return "", fmt.Errorf("webauthntest: no rp id in options and origin %q has no host", a.Origin)
+		return "", fmt.Errorf("softkey: no rp id in options and origin %q has no host", a.Origin)
 	}
 	return u.Hostname(), nil
 }
@@ -351,7 +353,7 @@ func unb64(field, s string) ([]byte, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		if b, err = base64.URLEncoding.DecodeString(s); err != nil {
-			return nil, fmt.Errorf("webauthntest: %s is not base64url: %w", field, err)
+			return nil, fmt.Errorf("softkey: %s is not base64url: %w", field, err)
 		}
 	}
 	return b, nil

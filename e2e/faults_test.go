@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -21,9 +21,11 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/internal/testkit"
+	"github.com/gatehouse/gatehouse/internal/testkit/binary"
+	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/seam"
-	"github.com/gatehouse/gatehouse/lock/seam/seamtest"
 )
 
 // Lock faults, end to end against the real binary: a simulated lock goes
@@ -59,7 +61,7 @@ func (o *procOwner) code(id int64) codeStatus {
 func (o *procOwner) waitCode(id int64, want string, limit time.Duration) codeStatus {
 	o.t.Helper()
 	var c codeStatus
-	pollUntilReport(o.t, limit, fmt.Sprintf("code %d to be %s", id, want), func() bool {
+	testkit.PollUntilReport(o.t, limit, fmt.Sprintf("code %d to be %s", id, want), func() bool {
 		c = o.code(id)
 		return c.Status == want
 	}, func() string { return fmt.Sprintf("it is %s (last error %q)", c.Status, c.LastError) })
@@ -113,9 +115,9 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; skipped with -short")
 	}
-	s := newProcServer(t, buildBinary(t), "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "200ms")
-	s.invite()
-	s.start()
+	s := binary.NewServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "200ms")
+	s.Invite()
+	s.Start()
 	o := newProcOwner(t, s)
 	lockID := o.addSimLock()
 	lockPath := fmt.Sprintf("/locks/%d", lockID)
@@ -124,7 +126,7 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	if !ok {
 		t.Fatal("give access to Ana: refused")
 	}
-	_, anaPIN := reveal(s.secrets.Client(10*time.Second), s.base, ana.Token)
+	_, anaPIN := reveal(s.Secrets.Client(10*time.Second), s.Base, ana.Token)
 	o.waitCode(ana.Codes[0], db.StatusOnLock, 15*time.Second)
 
 	// The lock goes offline. Ben's new access cannot reach it and Ana's
@@ -170,7 +172,7 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	if len(simCodes) != 1 || simCodes[0] != ben.Codes[0] {
 		t.Errorf("the simulated lock holds codes %v, want only Ben's (%d)", simCodes, ben.Codes[0])
 	}
-	_, benPIN := reveal(s.secrets.Client(10*time.Second), s.base, ben.Token)
+	_, benPIN := reveal(s.Secrets.Client(10*time.Second), s.Base, ben.Token)
 	for _, k := range []struct {
 		who, pin, want string
 	}{{"Ben", benPIN, "Unlocked"}, {"Ana", anaPIN, "Wrong code"}} {
@@ -186,9 +188,9 @@ func TestFaultsSimLockOffline(t *testing.T) {
 
 // simCodesOn lists the Gatehouse code ids a simulated lock holds, read from
 // the simulator's own tables (the "physical" lock).
-func simCodesOn(t *testing.T, s *procServer, lockID int64) []int64 {
+func simCodesOn(t *testing.T, s *binary.Server, lockID int64) []int64 {
 	t.Helper()
-	d := s.openDB()
+	d := s.OpenDB()
 	rows, err := d.Query(`SELECT c.name FROM sim_codes c JOIN locks l ON l.device_id = c.device_id WHERE l.id = ?`, lockID)
 	if err != nil {
 		t.Fatal(err)
@@ -213,20 +215,20 @@ func TestFaultsSeamOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and Seam's fake; skipped with -short")
 	}
-	fake := seamtest.Start(t)
-	s := newProcServer(t, buildBinary(t), "--reconcile-every", "1s", "--events-every", "1s")
-	s.invite()
-	s.start()
+	fake := seamfake.Start(t)
+	s := binary.NewServer(t, "--reconcile-every", "1s", "--events-every", "1s")
+	s.Invite()
+	s.Start()
 	o := newProcOwner(t, s)
-	status, page, err := o.post("/settings/connections/seam", url.Values{"name": {"Home"}, "base_url": {fake.URL}, "api_key": {seamtest.APIKey}})
+	status, page, err := o.post("/settings/connections/seam", url.Values{"name": {"Home"}, "base_url": {fake.URL}, "api_key": {seamfake.APIKey}})
 	if err != nil || status >= 400 {
 		t.Fatalf("connect Seam: %d %v\n%s", status, err, page)
 	}
-	front := seamLock(t, s, seamtest.FrontDoor)
-	vendor := seam.NewClient(fake.URL, seamtest.APIKey, nil) // the owner's Seam console
+	front := seamLock(t, s, seamfake.FrontDoor)
+	vendor := seam.NewClient(fake.URL, seamfake.APIKey, nil) // the owner's Seam console
 	copies := func(code int64) int {
 		t.Helper()
-		codes, err := vendor.ListCodes(context.Background(), seamtest.FrontDoor)
+		codes, err := vendor.ListCodes(context.Background(), seamfake.FrontDoor)
 		if err != nil {
 			t.Fatalf("list codes on the fake: %v", err)
 		}
@@ -245,7 +247,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 		t.Fatal("give access to Ana: refused")
 	}
 	o.waitCode(ana.Codes[0], db.StatusSetting, 15*time.Second)
-	pollUntil(t, 10*time.Second, "one copy of Ana's code on Seam", func() bool { return copies(ana.Codes[0]) == 1 })
+	testkit.PollUntil(t, 10*time.Second, "one copy of Ana's code on Seam", func() bool { return copies(ana.Codes[0]) == 1 })
 
 	// The whole workspace goes down. Ana's revoked code cannot leave and Ben's
 	// new one cannot be created; both wait, and the pages say why.
@@ -253,7 +255,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 		if routes == nil {
 			routes = []string{} // none: the outage ends
 		}
-		fake.Post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamtest.Workspace, "routes": routes})
+		fake.Post(t, "_fake/simulate_workspace_outage", map[string]any{"workspace_id": seamfake.Workspace, "routes": routes})
 	}
 	outage("/devices/list", "/access_codes/list", "/access_codes/create", "/access_codes/delete")
 	if status, _, err := o.apiCall(http.MethodPost, fmt.Sprintf("/api/v1/accesses/%d/revoke", ana.ID), nil); err != nil || status != http.StatusOK {
@@ -292,7 +294,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 	}
 	o.waitCode(ana.Codes[0], db.StatusRemoved, 15*time.Second)
 	o.waitCode(ben.Codes[0], db.StatusSetting, 15*time.Second)
-	pollUntil(t, 10*time.Second, "one copy of Ben's code on Seam", func() bool { return copies(ben.Codes[0]) == 1 })
+	testkit.PollUntil(t, 10*time.Second, "one copy of Ben's code on Seam", func() bool { return copies(ben.Codes[0]) == 1 })
 	if a, b := copies(ana.Codes[0]), copies(ben.Codes[0]); a != 0 || b != 1 {
 		t.Errorf("after the outage: %d copies of Ana's code, %d of Ben's on Seam; want 0 and 1", a, b)
 	}
@@ -308,7 +310,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 func (o *procOwner) waitErr(id int64) string {
 	o.t.Helper()
 	var c codeStatus
-	pollUntil(o.t, 15*time.Second, fmt.Sprintf("an error recorded for code %d", id), func() bool {
+	testkit.PollUntil(o.t, 15*time.Second, fmt.Sprintf("an error recorded for code %d", id), func() bool {
 		c = o.code(id)
 		return c.LastError != ""
 	})
@@ -316,11 +318,11 @@ func (o *procOwner) waitErr(id int64) string {
 }
 
 // seamLock waits for Gatehouse to discover a Seam device and returns its lock id.
-func seamLock(t *testing.T, s *procServer, device string) int64 {
+func seamLock(t *testing.T, s *binary.Server, device string) int64 {
 	t.Helper()
-	d := s.openDB()
+	d := s.OpenDB()
 	var id int64
-	pollUntil(t, 15*time.Second, "Seam device "+device+" discovered", func() bool {
+	testkit.PollUntil(t, 15*time.Second, "Seam device "+device+" discovered", func() bool {
 		err := d.QueryRow("SELECT id FROM locks WHERE device_id = ? AND removed_at IS NULL", device).Scan(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			t.Fatalf("look for Seam device %s: %v", device, err)
@@ -350,10 +352,10 @@ func TestIdleConnectionFlood(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	s := newProcServer(t, buildBinary(t))
-	s.invite()
-	s.start()
-	pid := s.cmd.Process.Pid
+	s := binary.NewServer(t)
+	s.Invite()
+	s.Start()
+	pid := s.Pid()
 	rssIdle := procKB(t, pid, "VmRSS:")
 	// get sends a GET on a fresh connection and wants a 200; no answer before
 	// the hang guard fails the test.
@@ -362,7 +364,7 @@ func TestIdleConnectionFlood(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(path, when string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(guard, http.MethodGet, s.base+path, nil)
+		req, err := http.NewRequestWithContext(guard, http.MethodGet, s.Base+path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,7 +395,7 @@ func TestIdleConnectionFlood(t *testing.T) {
 	for w := range 50 {
 		dialers.Go(func() {
 			for i := w; i < conns; i += 50 {
-				c, err := net.DialTimeout("tcp4", s.addr, time.Minute)
+				c, err := net.DialTimeout("tcp4", s.Addr, time.Minute)
 				if err != nil {
 					failed.Add(1)
 					continue
@@ -435,7 +437,7 @@ func TestIdleConnectionFlood(t *testing.T) {
 			wrong = append(wrong, fmt.Sprintf("connection %d: read %d bytes, %v", i, n, err))
 		})
 	}
-	pollUntilReport(t, 2*time.Minute, fmt.Sprintf("the server to close all %d silent connections", conns), func() bool {
+	testkit.PollUntilReport(t, 2*time.Minute, fmt.Sprintf("the server to close all %d silent connections", conns), func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(wrong) > 0 {

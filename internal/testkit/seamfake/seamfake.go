@@ -1,4 +1,4 @@
-// Package seamtest runs Seam's own fake of its Connect API
+// Package seamfake runs Seam's own fake of its Connect API
 // (@seamapi/fake-seam-connect, pinned in lock/seam/testdata/fake) for tests, as
 // net/http/httptest runs a server: Start launches a fresh, seeded fake on a loopback
 // port for one test and stops it when the test ends.
@@ -6,7 +6,7 @@
 // The fake is a node program. Install it with lock/seam/testdata/install-fake.sh
 // (needs node and npm). Without it tests that call Start are skipped, except when the
 // CI environment variable is set: CI must run them.
-package seamtest
+package seamfake
 
 import (
 	"bytes"
@@ -19,9 +19,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testkit"
 )
 
 // What the fake's seed (src/lib/database/seed.ts in its package) creates.
@@ -108,7 +109,7 @@ func launch(t testing.TB, node, program string) (*Fake, string, bool) {
 	port := freePort(t)
 	cmd := exec.Command(node, program, "--seed")
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	var out syncBuffer
+	var out testkit.SyncBuffer // exec writes the fake's output from its own goroutine
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Seam's fake: %v", err)
@@ -183,22 +184,4 @@ func (f *Fake) Post(t testing.TB, path string, body any) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST %s: got HTTP %d, want 200", path, resp.StatusCode)
 	}
-}
-
-// syncBuffer collects the fake's output; exec writes it from its own goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

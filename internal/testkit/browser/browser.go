@@ -1,4 +1,4 @@
-// Package browsertest drives Debian's Chromium through chromedp for tests that
+// Package browser drives Debian's Chromium through chromedp for tests that
 // need a real browser: passkey ceremonies, pages whose JavaScript must run
 // without errors, and screenshots a person can look at.
 //
@@ -6,7 +6,7 @@
 // import it. Every browser is bound to one test: it is closed by t.Cleanup and
 // killed when its deadline passes, so a hung page fails the test instead of
 // hanging CI.
-package browsertest
+package browser
 
 import (
 	"cmp"
@@ -83,9 +83,9 @@ func New(t testing.TB, opts ...Option) *Browser {
 	path, ok := ChromiumPath()
 	if !ok {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("browsertest: no Chromium at %s; CI requires Chromium: apt-get install -y chromium", path)
+			t.Fatalf("browser: no Chromium at %s; CI requires Chromium: apt-get install -y chromium", path)
 		}
-		t.Skipf("browsertest: no Chromium at %s (apt-get install -y chromium, or set $CHROMIUM); skipping browser test", path)
+		t.Skipf("browser: no Chromium at %s (apt-get install -y chromium, or set $CHROMIUM); skipping browser test", path)
 	}
 	cfg := config{width: 1280, height: 900, timeout: DefaultTimeout, wait: DefaultWaitTimeout}
 	for _, o := range opts {
@@ -116,7 +116,7 @@ func New(t testing.TB, opts ...Option) *Browser {
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelDeadline() }) // cancelAlloc waits for exit
 	b.ctx = ctx
 	if err := chromedp.Do(ctx, b.emulate()); err != nil {
-		t.Fatalf("browsertest: start %s: %v", path, err)
+		t.Fatalf("browser: start %s: %v", path, err)
 	}
 	return b
 }
@@ -131,7 +131,7 @@ func (b *Browser) NewContext() *Browser {
 	b.t.Cleanup(cancel) // runs before New's cleanup, so the tab closes first
 	c.ctx = ctx
 	if err := chromedp.Do(ctx, c.emulate()); err != nil {
-		b.t.Fatalf("browsertest: new browser context: %v", err)
+		b.t.Fatalf("browser: new browser context: %v", err)
 	}
 	return c
 }
@@ -158,7 +158,7 @@ func (b *Browser) Run(steps ...chromedp.Action[chromedp.Void]) error {
 func (b *Browser) Navigate(url string) {
 	b.t.Helper()
 	if err := b.Run(chromedp.Navigate(url)); err != nil {
-		b.t.Fatalf("browsertest: navigate %s: %v", url, err)
+		b.t.Fatalf("browser: navigate %s: %v", url, err)
 	}
 }
 
@@ -167,7 +167,7 @@ func (b *Browser) Navigate(url string) {
 func (b *Browser) Click(sel string) {
 	b.t.Helper()
 	if err := b.Run(chromedp.Click(chromedp.CSS(sel))); err != nil {
-		b.t.Fatalf("browsertest: click %s: %v", sel, err)
+		b.t.Fatalf("browser: click %s: %v", sel, err)
 	}
 }
 
@@ -177,7 +177,7 @@ func (b *Browser) Text(sel string) string {
 	b.t.Helper()
 	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
-		b.t.Fatalf("browsertest: text of %s: %v", sel, err)
+		b.t.Fatalf("browser: text of %s: %v", sel, err)
 	}
 	return s
 }
@@ -204,7 +204,7 @@ func (b *Browser) WaitText(sel, substr string) string {
 		} else if last != nil {
 			seen = fmt.Sprintf("%q", *last)
 		}
-		b.t.Fatalf("browsertest: text of %s: got %s, want it to contain %q (%v)", sel, seen, substr, err)
+		b.t.Fatalf("browser: text of %s: got %s, want it to contain %q (%v)", sel, seen, substr, err)
 	}
 	return got
 }
@@ -217,7 +217,7 @@ func (b *Browser) Screenshot(path string) {
 		err = os.WriteFile(path, png, 0o644)
 	}
 	if err != nil {
-		b.t.Fatalf("browsertest: screenshot %s: %v", path, err)
+		b.t.Fatalf("browser: screenshot %s: %v", path, err)
 	}
 }
 

@@ -1,17 +1,13 @@
-package main
+package e2e
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/gatehouse/gatehouse/web/browsertest"
-	"github.com/gatehouse/gatehouse/web/secretscan"
+	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 )
 
 // TestBrowserLockJourney drives the real `gatehouse serve` (with its reconciler
@@ -25,22 +21,15 @@ import (
 // and with GATEHOUSE_SCREENSHOTS=DIR it saves desktop and phone screenshots of
 // the pages whose layout it checks.
 func TestBrowserLockJourney(t *testing.T) {
-	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
-	if shots != "" {
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
 	start := time.Now()
-	base, dbPath, secrets := startServer(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
-	step := newSteps(t)
+	srv, j := openJourney(t, "--reconcile-every", "1s", "--events-every", "1s", "--sim-delay", "300ms")
+	base, shots, step := srv.Base, j.Shots, j.Step
 
 	// ---- 1. An owner, enrolled from an invite.
 	step("enrol")
-	b := browsertest.New(t, browsertest.Timeout(150*time.Second), browsertest.WaitTimeout(pageWait))
-	dialogs := acceptDialogs(t, b)
-	watchBrowser(t, b, secrets) // the code typed below, "583920", is recorded from the form posts
-	enrolOwner(t, b, secrets, base, dbPath, "Ana")
+	// The journey records the code typed below, "583920", from the form posts.
+	b, dialogs := j.Browser, j.Dialogs
+	enrolOwner(t, b, srv, "Ana")
 
 	// ---- 2. No locks yet; the empty state offers a simulated one.
 	step("locks, empty")
@@ -190,33 +179,9 @@ func TestBrowserLockJourney(t *testing.T) {
 	t.Logf("whole journey: %v", time.Since(start).Round(time.Millisecond))
 }
 
-// enrolOwner makes an invite with the command line, as an owner would, and
-// enrols name from it in tab b with a new virtual passkey, ending on the home
-// page, signed in. The invite's token goes into secrets.
-func enrolOwner(t *testing.T, b *browsertest.Browser, secrets *secretscan.Set, base, dbPath, name string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"invite", "--db", dbPath, "--name", name, "--public-url", base}, &out, &errOut); err != nil {
-		t.Fatalf("invite: %v (%s)", err, errOut.String())
-	}
-	link := strings.TrimSpace(out.String())
-	secrets.AddLink(link)
-	if !strings.HasPrefix(link, base+"/enroll/") {
-		t.Fatalf("invite printed %q, want a link %s/enroll/TOKEN", out.String(), base)
-	}
-	b.AddPasskeyAuthenticator()
-	b.Navigate(link)
-	waitVisible(t, b, `[data-testid=create-passkey]`)
-	if err := b.Run(chromedp.Clear(chromedp.CSS("#name")), chromedp.SendKeys(chromedp.CSS("#name"), name)); err != nil {
-		t.Fatalf("enrol: type the name: %v", err)
-	}
-	b.Click(`[data-testid=create-passkey]`)
-	waitHome(t, b, name)
-}
-
 // typeAtKeypad types pin into the simulated lock's keypad and presses Enter.
 // The panel is replaced by the answer, so the field is empty each time.
-func typeAtKeypad(t *testing.T, b *browsertest.Browser, pin string) {
+func typeAtKeypad(t *testing.T, b *browser.Browser, pin string) {
 	t.Helper()
 	if err := b.Run(chromedp.SendKeys(chromedp.CSS("#keypad-pin"), pin)); err != nil {
 		t.Fatalf("keypad: type %s: %v", pin, err)
@@ -225,14 +190,14 @@ func typeAtKeypad(t *testing.T, b *browsertest.Browser, pin string) {
 }
 
 // waitXPath waits until an element matching the XPath is visible.
-func waitXPath(t *testing.T, b *browsertest.Browser, xpath string) {
+func waitXPath(t *testing.T, b *browser.Browser, xpath string) {
 	t.Helper()
 	if err := waitFor(b, chromedp.WaitVisible(chromedp.Search(xpath))); err != nil {
 		t.Fatalf("wait for %s: %v (at %s; messages %q)", xpath, err, location(b), pageMessages(b))
 	}
 }
 
-func inputValue(t *testing.T, b *browsertest.Browser, sel string) string {
+func inputValue(t *testing.T, b *browser.Browser, sel string) string {
 	t.Helper()
 	v, err := chromedp.Run(b.Context(), chromedp.Value(chromedp.CSS(sel)))
 	if err != nil {
@@ -241,7 +206,7 @@ func inputValue(t *testing.T, b *browsertest.Browser, sel string) string {
 	return v
 }
 
-func outerHTML(t *testing.T, b *browsertest.Browser, sel string) string {
+func outerHTML(t *testing.T, b *browser.Browser, sel string) string {
 	t.Helper()
 	html, err := chromedp.Run(b.Context(), chromedp.OuterHTML(chromedp.CSS(sel)))
 	if err != nil {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/internal/testkit"
+	"github.com/gatehouse/gatehouse/internal/testkit/binary"
 )
 
 // drillWrite is one write a client saw acknowledged: an access created (201)
@@ -53,38 +55,6 @@ func (l *drillLedger) count(pred func(drillWrite) bool) int {
 	return n
 }
 
-// pollUntil polls an observable condition until it holds, for at most d. d
-// guards against a hang: it is no claim about how soon cond should hold.
-func pollUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	pollUntilReport(t, d, what, cond, nil)
-}
-
-// pollUntilReport is pollUntil that, when cond still does not hold after d,
-// calls report (if not nil) and ends the failure message with what it
-// returns: the state last seen, say. report runs on the test's goroutine and
-// may log more.
-func pollUntilReport(t *testing.T, d time.Duration, what string, cond func() bool, report func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			msg := fmt.Sprintf("waited %v for %s", d, what)
-			if report != nil {
-				msg += ": " + report()
-			}
-			t.Fatal(msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// gatehouse runs a maintenance command of the binary as an operator would.
-func gatehouse(bin string, args ...string) (string, error) {
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	return string(out), err
-}
-
 // TestRestoreDrill follows the restore drill in the README against the real
 // binary: a backup taken while several clients write, a refused restore while
 // the server runs, the key file put back, the backup checked, the server
@@ -99,19 +69,19 @@ func TestRestoreDrill(t *testing.T) {
 	}
 	const clients = 8
 	start := time.Now()
-	bin := buildBinary(t)
+	bin := binary.Build(t)
 	// Debug, the most the server logs: the log is scanned for every code and
-	// token the clients saw (procServer's cleanup).
-	s := newProcServer(t, bin, "--log-level", "debug", "--sim-delay", "100ms", "--reconcile-every", "1s")
-	s.invite() // creates the database and its key file
-	s.start()
+	// token the clients saw (binary.Server's cleanup).
+	s := binary.NewServer(t, "--log-level", "debug", "--sim-delay", "100ms", "--reconcile-every", "1s")
+	s.Invite() // creates the database and its key file
+	s.Start()
 	owner := newProcOwner(t, s)
 	var lockIDs []int64
 	for range 3 {
 		lockIDs = append(lockIDs, owner.addSimLock())
 	}
 	t.Logf("set up in %v (build included)", time.Since(start).Round(time.Millisecond))
-	keyFile := strings.TrimSuffix(s.db, ".db") + ".key"
+	keyFile := strings.TrimSuffix(s.DB, ".db") + ".key"
 	vault := t.TempDir() // where the operator keeps backups and, apart, the key
 	backupFile := filepath.Join(vault, "gatehouse-backup.db")
 	savedKey := filepath.Join(vault, "gatehouse.key")
@@ -123,7 +93,7 @@ func TestRestoreDrill(t *testing.T) {
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Go(func() {
-			guest := s.secrets.Client(5 * time.Second)
+			guest := s.Secrets.Client(5 * time.Second)
 			for i := 0; ctx.Err() == nil; i++ {
 				sent := time.Now()
 				a, ok := owner.giveAccess(fmt.Sprintf("Drill %d-%d", c, i), lockIDs[(c+i)%len(lockIDs)], sent)
@@ -133,7 +103,7 @@ func TestRestoreDrill(t *testing.T) {
 				led.add(drillWrite{access: a, sent: sent, done: time.Now()})
 				if i%2 == 0 {
 					sent := time.Now()
-					if status, pin := reveal(guest, s.base, a.Token); status == http.StatusOK && pin != "" {
+					if status, pin := reveal(guest, s.Base, a.Token); status == http.StatusOK && pin != "" {
 						led.add(drillWrite{access: a, reveal: true, sent: sent, done: time.Now()})
 					}
 				}
@@ -142,13 +112,13 @@ func TestRestoreDrill(t *testing.T) {
 	}
 	t.Cleanup(func() { stopClients(); wg.Wait() })
 	all := func(drillWrite) bool { return true }
-	pollUntil(t, 20*time.Second, "40 acknowledged writes before the backup", func() bool { return led.count(all) >= 40 })
+	testkit.PollUntil(t, 20*time.Second, "40 acknowledged writes before the backup", func() bool { return led.count(all) >= 40 })
 
 	t.Logf("load running after %v", time.Since(start).Round(time.Millisecond))
 
 	// 1. Back up while the server runs and takes writes; save the key apart.
 	backupStart := time.Now()
-	out, err := gatehouse(bin, "backup", "--db", s.db, backupFile)
+	out, err := binary.Run(bin, "backup", "--db", s.DB, backupFile)
 	backupEnd := time.Now()
 	if err != nil || !strings.Contains(out, "integrity_check ok") {
 		t.Fatalf("gatehouse backup under load: %v\n%s", err, out)
@@ -159,20 +129,20 @@ func TestRestoreDrill(t *testing.T) {
 		t.Fatalf("no write was in flight while the backup ran (%v): the drill did not back up under load", backupEnd.Sub(backupStart))
 	}
 	after := func(w drillWrite) bool { return !w.reveal && w.sent.After(backupEnd) }
-	pollUntil(t, 20*time.Second, "accesses created after the backup", func() bool { return led.count(after) >= clients })
+	testkit.PollUntil(t, 20*time.Second, "accesses created after the backup", func() bool { return led.count(after) >= clients })
 
 	// 2. Restore refuses while the server has the database open.
-	if out, err := gatehouse(bin, "restore", "--db", s.db, backupFile); err == nil || !strings.Contains(out, "in use") {
+	if out, err := binary.Run(bin, "restore", "--db", s.DB, backupFile); err == nil || !strings.Contains(out, "in use") {
 		t.Fatalf("restore while serving: got %v %q, want a refusal saying the database is in use", err, out)
 	}
-	if m, _ := filepath.Glob(s.db + ".before-restore-*"); len(m) != 0 {
+	if m, _ := filepath.Glob(s.DB + ".before-restore-*"); len(m) != 0 {
 		t.Fatalf("a refused restore moved the database: %v", m)
 	}
 
 	// 3. Stop the server (the clients stop too: they had nothing to talk to).
 	stopClients()
 	wg.Wait()
-	s.stop()
+	s.Stop()
 	writes := led.snapshot()
 
 	// 4. The key file is lost with the machine: restore refuses without it,
@@ -180,13 +150,13 @@ func TestRestoreDrill(t *testing.T) {
 	if err := os.Remove(keyFile); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := gatehouse(bin, "restore", "--db", s.db, "--check", backupFile); err == nil || !strings.Contains(out, "key file") {
+	if out, err := binary.Run(bin, "restore", "--db", s.DB, "--check", backupFile); err == nil || !strings.Contains(out, "key file") {
 		t.Fatalf("check without the key file: got %v %q, want a refusal naming the key file", err, out)
 	}
 	copyFile(t, savedKey, keyFile)
 
 	// 5. Check the backup, with Gatehouse and with sqlite3 when it is installed.
-	if out, err := gatehouse(bin, "restore", "--db", s.db, "--check", backupFile); err != nil || !strings.Contains(out, "integrity_check ok") {
+	if out, err := binary.Run(bin, "restore", "--db", s.DB, "--check", backupFile); err != nil || !strings.Contains(out, "integrity_check ok") {
 		t.Fatalf("restore --check: %v\n%s", err, out)
 	}
 	if sqlite3, err := exec.LookPath("sqlite3"); err == nil {
@@ -197,11 +167,11 @@ func TestRestoreDrill(t *testing.T) {
 	}
 
 	// 6. Restore: the old database is kept aside.
-	out, err = gatehouse(bin, "restore", "--db", s.db, backupFile)
+	out, err = binary.Run(bin, "restore", "--db", s.DB, backupFile)
 	if err != nil || !strings.Contains(out, "restored") {
 		t.Fatalf("gatehouse restore: %v\n%s", err, out)
 	}
-	aside, _ := filepath.Glob(s.db + ".before-restore-*")
+	aside, _ := filepath.Glob(s.DB + ".before-restore-*")
 	if len(aside) != 1 || !strings.Contains(out, aside[0]) {
 		t.Fatalf("the old database: got %v, want one before-restore file named in %q", aside, out)
 	}
@@ -209,17 +179,17 @@ func TestRestoreDrill(t *testing.T) {
 	t.Logf("restored after %v", time.Since(start).Round(time.Millisecond))
 
 	// 7. Start (start waits for /healthz 200), then check like an operator.
-	s.start()
-	res, err := s.client.Get(s.base + "/healthz")
+	s.Start()
+	res, err := s.Client.Get(s.Base + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz after restore: %v %v", res, err)
 	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	if out, err := gatehouse(bin, "healthcheck", "--addr", s.addr); err != nil || strings.TrimSpace(out) != "ok" {
+	if out, err := binary.Run(bin, "healthcheck", "--addr", s.Addr); err != nil || strings.TrimSpace(out) != "ok" {
 		t.Errorf("gatehouse healthcheck after restore: %v %q", err, out)
 	}
-	check := s.openDB()
+	check := s.OpenDB()
 	if got := integrityCheck(t, check); got != "ok" {
 		t.Fatalf("restored database: integrity_check %q, want ok", got)
 	}
@@ -239,7 +209,7 @@ func TestRestoreDrill(t *testing.T) {
 			if err != nil || !at.Valid {
 				t.Errorf("access %d: its reveal was acknowledged before the backup, and is not in the restored database (%v)", w.access.ID, err)
 			}
-			if status, pin := reveal(s.secrets.Client(5*time.Second), s.base, w.access.Token); pin != "" {
+			if status, pin := reveal(s.Secrets.Client(5*time.Second), s.Base, w.access.Token); pin != "" {
 				t.Errorf("access %d: a link revealed before the backup shows its code again after the restore (%d)", w.access.ID, status)
 			}
 		case w.done.Before(backupStart):

@@ -1,4 +1,4 @@
-package browsertest
+package browser
 
 import (
 	"github.com/chromedp/cdproto/webauthn"
@@ -19,7 +19,7 @@ func (b *Browser) AddPasskeyAuthenticator() AuthenticatorID {
 	b.t.Helper()
 	// Without EnableUI false Chromium would wait for a person to pick.
 	if _, err := chromedp.Call(b.ctx, webauthn.Enable, webauthn.EnableParams{EnableUI: new(false)}); err != nil {
-		b.t.Fatalf("browsertest: WebAuthn.enable: %v", err)
+		b.t.Fatalf("browser: WebAuthn.enable: %v", err)
 	}
 	res, err := chromedp.Call(b.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
@@ -36,7 +36,7 @@ func (b *Browser) AddPasskeyAuthenticator() AuthenticatorID {
 		},
 	})
 	if err != nil {
-		b.t.Fatalf("browsertest: WebAuthn.addVirtualAuthenticator: %v", err)
+		b.t.Fatalf("browser: WebAuthn.addVirtualAuthenticator: %v", err)
 	}
 	return res.AuthenticatorID
 }
@@ -46,7 +46,7 @@ func (b *Browser) Credentials(id AuthenticatorID) []*Credential {
 	b.t.Helper()
 	res, err := chromedp.Call(b.ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: id})
 	if err != nil {
-		b.t.Fatalf("browsertest: WebAuthn.getCredentials: %v", err)
+		b.t.Fatalf("browser: WebAuthn.getCredentials: %v", err)
 	}
 	return res.Credentials
 }
@@ -57,7 +57,7 @@ func (b *Browser) SetUserVerified(id AuthenticatorID, ok bool) {
 	b.t.Helper()
 	_, err := chromedp.Call(b.ctx, webauthn.SetUserVerified, webauthn.SetUserVerifiedParams{AuthenticatorID: id, IsUserVerified: ok})
 	if err != nil {
-		b.t.Fatalf("browsertest: WebAuthn.setUserVerified: %v", err)
+		b.t.Fatalf("browser: WebAuthn.setUserVerified: %v", err)
 	}
 }
 
@@ -66,7 +66,7 @@ func (b *Browser) RemoveAuthenticator(id AuthenticatorID) {
 	b.t.Helper()
 	_, err := chromedp.Call(b.ctx, webauthn.RemoveVirtualAuthenticator, webauthn.RemoveVirtualAuthenticatorParams{AuthenticatorID: id})
 	if err != nil {
-		b.t.Fatalf("browsertest: WebAuthn.removeVirtualAuthenticator: %v", err)
+		b.t.Fatalf("browser: WebAuthn.removeVirtualAuthenticator: %v", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package webauthntest
+package softkey
 
 import (
 	"bytes"
