@@ -6,11 +6,15 @@ package binary
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testkit"
 )
 
 // pkg is the command built; go build resolves it from any directory of the
@@ -53,6 +57,10 @@ func Build(t testing.TB) string {
 		t.Fatal("binary: Build needs TestMain to call binary.Main")
 	}
 	once.Do(func() {
+		if err := statSources(); err != nil {
+			buildErr = err
+			return
+		}
 		bin := filepath.Join(dir, "gatehouse")
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -74,4 +82,38 @@ func Build(t testing.TB) string {
 func Run(bin string, args ...string) (string, error) {
 	out, err := exec.Command(bin, args...).CombinedOutput()
 	return string(out), err
+}
+
+// statSources looks at every file of the module the binary could be built
+// from (each directory's listing, each file's size and time). go test caches
+// a package's result until its test binary or a file or variable the tests
+// read changes; the tests here read the gatehouse binary's sources only
+// through the go build they run, which go test cannot see. Without this, a
+// change to the server would replay the last result of its end-to-end tests.
+func statSources() error {
+	root, err := testkit.ModuleRoot()
+	if err != nil {
+		return err
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		_, err = os.Stat(path) // recorded by go test, as the walk's directory reads are
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("binary: look at the module's files: %w", err)
+	}
+	return nil
 }

@@ -11,7 +11,6 @@ package seamfake
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -74,7 +73,7 @@ func find() (node, program, missing string) {
 	if err != nil {
 		return "", "", "Seam's fake needs node, which is not on PATH"
 	}
-	root, err := moduleRoot()
+	root, err := testkit.ModuleRoot()
 	if err != nil {
 		return "", "", "Seam's fake not found: " + err.Error()
 	}
@@ -83,25 +82,6 @@ func find() (node, program, missing string) {
 		return "", "", "Seam's fake is not installed (no " + program + ")"
 	}
 	return node, program, ""
-}
-
-// moduleRoot walks up from the working directory, which go test sets to the
-// package's directory, to the directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 func launch(t testing.TB, node, program string) (*Fake, string, bool) {
