@@ -14,21 +14,6 @@ import (
 	"github.com/gatehouse/gatehouse/views"
 )
 
-// guestRoutes registers the owner's guest and access pages.
-func (s *Server) guestRoutes(o guarded) {
-	o.GET("/guests", s.guestsPage)
-	o.GET("/guests/:id", s.guestPage)
-	o.POST("/guests/:id", s.saveGuest)
-	o.GET("/access/new", s.accessNewPage)
-	o.POST("/access", s.createAccess)
-	o.GET("/access/:id/created", s.linkCreated)
-	o.POST("/access/:id/link", s.newLink)
-	o.POST("/access/:id/revoke", s.revokeAccess)
-	o.POST("/access/:id/rotate", s.rotateAccess)
-	o.POST("/access/:id/window", s.changeWindow)
-	o.POST("/access/:id/code", s.showCode)
-}
-
 // guestListLimit bounds the list; the search finds anyone beyond it.
 const guestListLimit = 200
 

@@ -7,7 +7,9 @@ import (
 	"github.com/gatehouse/gatehouse/static"
 )
 
-// routes is the one table of every route, grouped by who may call it.
+// routes is the one table of every route, grouped by who may call it: public,
+// guest link, signed-in owner, API token (read, write). Nothing registers a route
+// anywhere else (routes_test.go checks).
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -21,7 +23,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(s.crossOriginProtection)
 	e.Use(s.loadSession)
 
-	// Public.
+	// Public: anyone may call these.
 	e.GET("/healthz", s.healthz)
 	if s.metrics != nil {
 		e.GET("/metrics", s.metrics.handler())
@@ -33,6 +35,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/enroll/:token", s.enrollPage)
 	e.POST("/enroll/:token/begin", s.enrollBegin)
 	e.POST("/enroll/:token/finish", s.enrollFinish)
+	e.GET("/api/v1/openapi.json", s.openAPIDocument) // the API's description holds no data
 
 	// Guest link: no account, the token is the only key.
 	e.GET("/s/:token", s.sharePage)
@@ -41,6 +44,10 @@ func (s *Server) routes() *echo.Echo {
 	// Signed-in owner.
 	o := guarded{e, []echo.MiddlewareFunc{s.requireOwner}}
 	o.GET("/", s.home)
+	o.POST("/signout", s.signOut)
+	o.POST("/reauth/begin", s.reauthBegin)
+	o.POST("/reauth/finish", s.reauthFinish)
+
 	o.GET("/locks", s.locksPage)
 	o.POST("/locks/sim", s.addSimLock)
 	o.GET("/locks/:id", s.lockPage)
@@ -52,11 +59,24 @@ func (s *Server) routes() *echo.Echo {
 	o.POST("/locks/:id/unmanaged/:code/remove", s.removeUnmanaged)
 	o.POST("/locks/:id/sim/keypad", s.simKeypad)
 	o.POST("/locks/:id/sim/:action", s.simSwitch)
-	s.guestRoutes(o)
-	s.timelineRoutes(o)
-	o.POST("/signout", s.signOut)
-	o.POST("/reauth/begin", s.reauthBegin)
-	o.POST("/reauth/finish", s.reauthFinish)
+
+	o.GET("/guests", s.guestsPage)
+	o.GET("/guests/:id", s.guestPage)
+	o.POST("/guests/:id", s.saveGuest)
+	o.GET("/access/new", s.accessNewPage)
+	o.POST("/access", s.createAccess)
+	o.GET("/access/:id/created", s.linkCreated)
+	o.POST("/access/:id/link", s.newLink)
+	o.POST("/access/:id/revoke", s.revokeAccess)
+	o.POST("/access/:id/rotate", s.rotateAccess)
+	o.POST("/access/:id/window", s.changeWindow)
+	o.POST("/access/:id/code", s.showCode)
+
+	o.GET("/timeline", s.timelinePage)
+	o.GET("/timeline/more", s.timelineMore)
+	o.GET("/timeline/new", s.timelineNew)
+	o.GET("/timeline/pictures", s.timelinePictures)
+	o.GET("/timeline.csv", s.timelineCSV)
 
 	o.GET("/settings", s.settingsRedirect)
 	o.GET("/settings/passkeys", s.passkeysPage)
@@ -79,8 +99,25 @@ func (s *Server) routes() *echo.Echo {
 
 	o.GET("/settings/activity", s.activityPage)
 
-	// API token holders: the JSON API for automation.
-	s.apiRoutes(e, o)
+	o.GET("/settings/api-tokens", s.apiTokensPage)
+	o.POST("/settings/api-tokens", s.createAPIToken, s.requireFresh)
+	o.POST("/settings/api-tokens/:id/revoke", s.revokeAPIToken)
+
+	// API token, read: any token may read. The API answers bearer tokens only
+	// (api_auth.go): the session cookie does not authenticate it, so there is
+	// nothing for a cross-site request to ride. Every API error is
+	// {"error":{"code":"...","message":"..."}} (api_errors.go).
+	read := guarded{e, []echo.MiddlewareFunc{s.apiAuth(false), apiJSONOnly}}
+	read.GET("/api/v1/locks", s.apiLocks)
+	read.GET("/api/v1/codes", s.apiCodes)
+	read.GET("/api/v1/codes/:id", s.apiCode)
+	read.GET("/api/v1/events", s.apiEvents)
+
+	// API token, write: read-write tokens may change access.
+	write := guarded{e, []echo.MiddlewareFunc{s.apiAuth(true), apiJSONOnly}}
+	write.POST("/api/v1/accesses", s.apiCreateAccess)
+	write.POST("/api/v1/accesses/:id/revoke", s.apiRevokeAccess)
+	write.POST("/api/v1/accesses/:id/rotate", s.apiRotateAccess)
 	return e
 }
 

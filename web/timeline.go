@@ -27,15 +27,6 @@ const timelinePageSize = 50
 // timelineLiveMax bounds one live update; more wait for the next poll.
 const timelineLiveMax = 200
 
-// timelineRoutes registers the timeline's pages and fragments (owners only).
-func (s *Server) timelineRoutes(o guarded) {
-	o.GET("/timeline", s.timelinePage)
-	o.GET("/timeline/more", s.timelineMore)
-	o.GET("/timeline/new", s.timelineNew)
-	o.GET("/timeline/pictures", s.timelinePictures)
-	o.GET("/timeline.csv", s.timelineCSV)
-}
-
 // timelineGuestChoices is how many guests of the events shown the guest filter
 // offers besides a search.
 const timelineGuestChoices = 12
