@@ -75,13 +75,6 @@ func attention(l db.Lock, cc db.CodeCounts, unmanaged int, now time.Time) []stri
 	return out
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 func batteryText(b *float64) string {
 	if b == nil {
 		return "unknown"
@@ -313,27 +306,6 @@ func zoneOf(name string) *time.Location {
 // locks that was a quarter of the server's CPU under load). Only valid IANA
 // names are stored, so the map stays as small as the zone database.
 var zones sync.Map // name → *time.Location
-
-// inZone formats a time in a lock's zone, short.
-func inZone(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(loc).Format("2 Jan 15:04")
-}
-
-// windowText shows a code's window in the lock's zone.
-func windowText(start, end time.Time, loc *time.Location) string {
-	switch {
-	case start.IsZero() && end.IsZero():
-		return "Permanent"
-	case start.IsZero():
-		return "until " + inZone(end, loc)
-	case end.IsZero():
-		return "from " + inZone(start, loc)
-	}
-	return inZone(start, loc) + " → " + inZone(end, loc)
-}
 
 func (s *Server) saveLockSettings(c echo.Context) error {
 	l, err := s.lockFromPath(c)

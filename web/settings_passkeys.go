@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -14,18 +13,6 @@ import (
 )
 
 func (s *Server) settingsRedirect(c echo.Context) error { return redirect(c, "/settings/passkeys") }
-
-func (s *Server) page(c echo.Context, title string, section views.Section) views.Page {
-	a, _ := currentAuth(c)
-	return views.Page{Title: title, Section: section, Owner: a.owner.Name}
-}
-
-func (s *Server) fresh(a auth) views.Fresh {
-	if !s.isFresh(a) {
-		return views.Fresh{}
-	}
-	return views.Fresh{OK: true, Until: a.session.ReauthAt.Add(FreshFor).Local().Format("15:04")}
-}
 
 // passkeysView builds Settings → Passkeys; status and edit carry a form's outcome.
 func (s *Server) passkeysView(c echo.Context, edit int64, editErr string) (views.PasskeysPage, error) {
@@ -118,14 +105,6 @@ func (s *Server) addPasskeyFinish(c echo.Context) error {
 	}
 	s.audit(c, a.owner, db.AuditPasskeyAdded, "passkey “"+ch.Name+"”")
 	return c.JSON(http.StatusOK, map[string]string{"redirect": "/settings/passkeys?done=added"})
-}
-
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
 }
 
 func (s *Server) renamePasskey(c echo.Context) error {

@@ -158,13 +158,6 @@ func revealOutcome(err error) string {
 	return "gone"
 }
 
-func firstName(name string) string {
-	if f := strings.Fields(name); len(f) > 0 {
-		return f[0]
-	}
-	return "there"
-}
-
 // guestWindow spells out a window for a guest, in the lock's zone, zone named.
 func guestWindow(start, end time.Time, loc *time.Location, zone string) string {
 	const layout = "Mon 2 Jan 15:04"
