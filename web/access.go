@@ -397,9 +397,6 @@ func (s *Server) accessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock,
 	}
 	ctx := c.Request().Context()
 	a, err := s.db.Access(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return a, db.Guest{}, nil, echo.ErrNotFound
-	}
 	if err != nil {
 		return a, db.Guest{}, nil, err
 	}

@@ -224,10 +224,10 @@ func (s *Server) apiInvalidAccess(ctx context.Context, req accessRequest, own fi
 }
 
 // apiAccessFromPath loads the URL's access with its guest and locks, through the
-// owner pages' loader, answering the API's own 404.
+// owner pages' loader, answering the API's own 404, which names what is missing.
 func (s *Server) apiAccessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
 	a, g, locks, err := s.accessFromPath(c)
-	if errors.Is(err, echo.ErrNotFound) {
+	if errors.Is(err, echo.ErrNotFound) || errors.Is(err, db.ErrNotFound) {
 		return a, g, locks, apiNotFound("access")
 	}
 	return a, g, locks, err

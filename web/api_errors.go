@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/db"
 )
 
 // apiError is an error for API callers: the status, a stable code programs can
@@ -95,6 +97,8 @@ func (s *Server) handleAPIError(err error, c echo.Context) {
 		ae = &apiError{Status: app.Status, Message: app.Message, Fields: fieldMap(app.Field, app.Message)}
 	case errors.As(err, &he):
 		ae = &apiError{Status: he.Code}
+	case errors.Is(err, db.ErrNotFound): // as in handleError
+		ae = &apiError{Status: http.StatusNotFound, Message: "There is nothing with the id this address names."}
 	default:
 		s.log.Error("api request failed", slog.String("method", c.Request().Method), slog.String("route", c.Path()), slog.Any("err", err))
 		ae = &apiError{Status: http.StatusInternalServerError}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -89,9 +88,6 @@ func (s *Server) revokeAPIToken(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	before, err := s.db.APIToken(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}

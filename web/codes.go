@@ -124,7 +124,7 @@ func (s *Server) codeFromPath(c echo.Context, l db.Lock) (db.AccessCode, error) 
 		return db.AccessCode{}, echo.ErrNotFound
 	}
 	k, err := s.db.AccessCode(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && k.LockID != l.ID) {
+	if err == nil && k.LockID != l.ID {
 		return db.AccessCode{}, echo.ErrNotFound
 	}
 	return k, err
@@ -142,9 +142,6 @@ func (s *Server) revokeCode(c echo.Context) error {
 	// Audited only by the request that revokes it, in the same write.
 	_, err = s.db.RevokeAccessCode(c.Request().Context(), k.ID,
 		auditLine(c, auditActor(c), db.AuditCodeRevoked, "code for "+k.Label+" on "+l.Name))
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -163,9 +160,6 @@ func (s *Server) retryCode(c echo.Context) error {
 	}
 	err = s.db.RetryAccessCode(c.Request().Context(), k.ID,
 		auditLine(c, auditActor(c), db.AuditCodeRetried, "code for "+k.Label+" on "+l.Name))
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}

@@ -126,9 +126,6 @@ func (s *Server) removeConnection(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	conn, err := s.db.Connection(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
 )
 
@@ -49,6 +50,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.As(err, &ae):
 	case errors.As(err, &he):
 		ae = &appError{Status: he.Code}
+	case errors.Is(err, db.ErrNotFound):
+		// The one place a row the store does not have becomes a 404; handlers
+		// return the store's error as it is unless they answer differently.
+		ae = &appError{Status: http.StatusNotFound}
 	default:
 		s.log.Error("request failed", slog.String("method", c.Request().Method), slog.String("route", c.Path()), slog.Any("err", err))
 		ae = &appError{Status: http.StatusInternalServerError, Title: "Something went wrong",

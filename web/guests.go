@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,11 +91,7 @@ func (s *Server) guestFromPath(c echo.Context) (db.Guest, error) {
 	if err != nil {
 		return db.Guest{}, err
 	}
-	g, err := s.db.Guest(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) {
-		return g, echo.ErrNotFound
-	}
-	return g, err
+	return s.db.Guest(c.Request().Context(), id)
 }
 
 func (s *Server) guestPage(c echo.Context) error {
@@ -337,9 +332,6 @@ func (s *Server) saveGuest(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.Guest(p))
 	}
 	err = s.db.UpdateGuest(c.Request().Context(), g.ID, f.Name, f.Note)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}

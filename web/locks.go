@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -135,11 +134,7 @@ func (s *Server) lockFromPath(c echo.Context) (db.Lock, error) {
 	if err != nil {
 		return db.Lock{}, err
 	}
-	l, err := s.db.Lock(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) {
-		return l, echo.ErrNotFound
-	}
-	return l, err
+	return s.db.Lock(c.Request().Context(), id)
 }
 
 func (s *Server) lockPage(c echo.Context) error {
@@ -347,9 +342,6 @@ func (s *Server) removeUnmanaged(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	err = s.db.RequestUnmanagedRemoval(c.Request().Context(), l.ID, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}

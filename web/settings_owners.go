@@ -78,9 +78,6 @@ func (s *Server) removeOwner(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	target, err := s.db.Owner(ctx, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -93,8 +90,6 @@ func (s *Server) removeOwner(c echo.Context) error {
 		}
 		p.Error = "The last owner cannot be removed: nobody could sign in any more."
 		return render(c, http.StatusConflict, views.Owners(p))
-	case errors.Is(err, db.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
 		return err
 	}

@@ -122,9 +122,6 @@ func (s *Server) renamePasskey(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.Passkeys(p))
 	}
 	err = s.db.RenameCredential(c.Request().Context(), a.owner.ID, id, nickname)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -140,8 +137,6 @@ func (s *Server) removePasskey(c echo.Context) error {
 	}
 	nickname, err := s.db.RemoveCredential(c.Request().Context(), a.owner.ID, id)
 	switch {
-	case errors.Is(err, db.ErrNotFound):
-		return echo.ErrNotFound
 	case errors.Is(err, db.ErrLastCredential):
 		p, err := s.passkeysView(c, 0, "")
 		if err != nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -39,9 +38,6 @@ func (s *Server) removeSession(c echo.Context) error {
 		return err
 	}
 	err = s.db.DeleteOwnerSession(c.Request().Context(), a.owner.ID, id)
-	if errors.Is(err, db.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
 		return err
 	}
