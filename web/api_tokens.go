@@ -49,6 +49,23 @@ func (s *Server) apiTokensPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.APITokens(p))
 }
 
+// apiTokenForm names a new API token and chooses what it may do.
+type apiTokenForm struct {
+	Name  string `form:"name"`
+	Scope string `form:"scope"`
+}
+
+func (f *apiTokenForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	var msg string
+	f.Name, msg = validName(f.Name, "a name for the token")
+	errs.add("name", msg)
+	if _, ok := scopeWords[f.Scope]; !ok {
+		errs.add("scope", "Choose read only, or read and write.")
+	}
+	return errs
+}
+
 // createAPIToken makes a token and shows it once, in this response. Like an
 // invite, it hands out lasting power, so it needs a fresh passkey assertion.
 func (s *Server) createAPIToken(c echo.Context) error {
@@ -57,16 +74,13 @@ func (s *Server) createAPIToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name, msg := validName(c.FormValue("name"), "a name for the token")
-	scope := c.FormValue("scope")
-	p.Name, p.NameError, p.Scope = name, msg, scope
-	if _, ok := scopeWords[scope]; !ok {
-		p.ScopeError = "Choose read only, or read and write."
-	}
-	if p.NameError != "" || p.ScopeError != "" {
+	var f apiTokenForm
+	errs := readForm(c, &f)
+	p.Name, p.NameError, p.Scope, p.ScopeError = f.Name, errs["name"], f.Scope, errs["scope"]
+	if len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.APITokens(p))
 	}
-	token, t, err := s.db.CreateAPIToken(c.Request().Context(), name, scope, a.owner.ID)
+	token, t, err := s.db.CreateAPIToken(c.Request().Context(), f.Name, f.Scope, a.owner.ID)
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,25 @@ func codeWindow(f *views.AddCodeForm, loc *time.Location, now time.Time) (time.T
 	return start, end
 }
 
+// codeForm adds a code to one lock. Its window and PIN are checked against the
+// lock (its zone, its rules, its other codes) by addCode.
+type codeForm struct {
+	Label     string `form:"label"`
+	PIN       string `form:"pin"`
+	Starts    string `form:"starts"`
+	Ends      string `form:"ends"`
+	Permanent bool   `form:"permanent"`
+}
+
+func (f *codeForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	var msg string
+	f.Label, msg = validName(f.Label, "who the code is for")
+	errs.add("label", msg)
+	f.PIN = strings.TrimSpace(f.PIN)
+	return errs
+}
+
 func (s *Server) addCode(c echo.Context) error {
 	l, err := s.lockFromPath(c)
 	if err != nil {
@@ -71,10 +90,11 @@ func (s *Server) addCode(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	loc := zoneOf(l.TimeZone)
+	var in codeForm
+	errs := readForm(c, &in)
 	f := s.emptyCodeForm(l)
-	f.Label, f.PIN = strings.TrimSpace(c.FormValue("label")), strings.TrimSpace(c.FormValue("pin"))
-	f.Starts, f.Ends, f.Permanent = c.FormValue("starts"), c.FormValue("ends"), c.FormValue("permanent") != ""
-	f.Label, f.LabelError = validName(f.Label, "who the code is for")
+	f.Label, f.PIN, f.Starts, f.Ends, f.Permanent = in.Label, in.PIN, in.Starts, in.Ends, in.Permanent
+	f.LabelError = errs["label"]
 	start, end := codeWindow(&f, loc, s.db.Now())
 	others, err := s.db.LivePINs(ctx, l.ID)
 	if err != nil {

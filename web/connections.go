@@ -50,31 +50,48 @@ func (s *Server) connectionsPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.Connections(p))
 }
 
+// addSeamForm connects a Seam workspace by its API key.
+type addSeamForm struct {
+	Name    string `form:"name"`
+	BaseURL string `form:"base_url"`
+	APIKey  string `form:"api_key"`
+}
+
+func (f *addSeamForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	f.Name, f.BaseURL, f.APIKey = strings.TrimSpace(f.Name), strings.TrimSpace(f.BaseURL), strings.TrimSpace(f.APIKey)
+	if f.Name == "" {
+		f.Name = "Seam"
+	}
+	var msg string
+	f.Name, msg = validName(f.Name, "a name")
+	errs.add("name", msg)
+	if f.BaseURL == "" {
+		f.BaseURL = DefaultSeamURL
+	}
+	if u, err := url.Parse(f.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs.add("base_url", "Enter an address such as "+DefaultSeamURL+".")
+	}
+	if f.APIKey == "" {
+		errs.add("api_key", "Paste the API key from your Seam workspace.")
+	} else if len(f.APIKey) > 200 || strings.ContainsAny(f.APIKey, " \t\r\n") {
+		errs.add("api_key", "That does not look like a Seam API key.")
+	}
+	return errs
+}
+
 // addSeam tests an API key against Seam, and saves it (sealed) only if it works.
 func (s *Server) addSeam(c echo.Context) error {
 	p, err := s.connectionsView(c)
 	if err != nil {
 		return err
 	}
-	f := &p.Seam
-	f.Name, f.BaseURL = strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("base_url"))
-	key := strings.TrimSpace(c.FormValue("api_key"))
-	if f.Name == "" {
-		f.Name = "Seam"
-	}
-	f.Name, f.NameError = validName(f.Name, "a name")
-	if f.BaseURL == "" {
-		f.BaseURL = DefaultSeamURL
-	}
-	if u, err := url.Parse(f.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		f.BaseURLError = "Enter an address such as " + DefaultSeamURL + "."
-	}
-	if key == "" {
-		f.KeyError = "Paste the API key from your Seam workspace."
-	} else if len(key) > 200 || strings.ContainsAny(key, " \t\r\n") {
-		f.KeyError = "That does not look like a Seam API key."
-	}
-	if f.NameError != "" || f.BaseURLError != "" || f.KeyError != "" {
+	var in addSeamForm
+	errs := readForm(c, &in)
+	key := in.APIKey
+	f := &p.Seam // the key is never echoed back into the page
+	*f = views.SeamForm{Name: in.Name, BaseURL: in.BaseURL, NameError: errs["name"], BaseURLError: errs["base_url"], KeyError: errs["api_key"]}
+	if len(errs) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.Connections(p))
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 20*time.Second)

@@ -41,9 +41,6 @@ type accessResult struct {
 	URL    string
 }
 
-// fieldErrors maps a form field (or API property) to what is wrong with it.
-type fieldErrors map[string]string
-
 // Field names shared by the form and the API.
 const (
 	fGuest      = "guest"

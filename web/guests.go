@@ -315,20 +315,34 @@ func windowFormFor(a db.Access, loc *time.Location) views.WindowForm {
 	return f
 }
 
+// guestForm is the guest's name and note on their page.
+type guestForm struct {
+	Name string `form:"name"`
+	Note string `form:"note"`
+}
+
+func (f *guestForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	var msg string
+	f.Name, msg = validName(f.Name, "the guest's name")
+	errs.add("name", msg)
+	f.Note = strings.TrimSpace(f.Note)
+	errs.add("note", noteProblem(f.Note))
+	return errs
+}
+
 func (s *Server) saveGuest(c echo.Context) error {
 	g, err := s.guestFromPath(c)
 	if err != nil {
 		return err
 	}
-	f := views.GuestForm{Note: strings.TrimSpace(c.FormValue("note"))}
-	f.Name, f.NameError = validName(c.FormValue("name"), "the guest's name")
-	f.NoteError = noteProblem(f.Note)
-	if f.NameError != "" || f.NoteError != "" {
+	var f guestForm
+	if errs := readForm(c, &f); len(errs) > 0 {
 		p, err := s.guestView(c, g)
 		if err != nil {
 			return err
 		}
-		p.Form = f
+		p.Form = views.GuestForm{Name: f.Name, Note: f.Note, NameError: errs["name"], NoteError: errs["note"]}
 		return render(c, http.StatusUnprocessableEntity, views.Guest(p))
 	}
 	err = s.db.UpdateGuest(c.Request().Context(), g.ID, f.Name, f.Note)

@@ -302,26 +302,41 @@ func zoneOf(name string) *time.Location {
 // names are stored, so the map stays as small as the zone database.
 var zones sync.Map // name → *time.Location
 
+// lockSettingsForm is a lock's name, zone and instructions for guests.
+type lockSettingsForm struct {
+	Name         string `form:"name"`
+	TimeZone     string `form:"time_zone"`
+	Instructions string `form:"instructions"`
+}
+
+func (f *lockSettingsForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	var msg string
+	f.Name, msg = validName(f.Name, "a name for the lock")
+	errs.add("name", msg)
+	f.TimeZone, f.Instructions = strings.TrimSpace(f.TimeZone), strings.TrimSpace(f.Instructions)
+	if _, err := time.LoadLocation(f.TimeZone); err != nil || f.TimeZone == "" || f.TimeZone == "Local" {
+		errs.add("time_zone", "Enter a time zone name such as Europe/Berlin or America/New_York.")
+	}
+	if utf8.RuneCountInString(f.Instructions) > 2000 {
+		errs.add("instructions", "Keep the instructions to 2,000 characters or fewer.")
+	}
+	return errs
+}
+
 func (s *Server) saveLockSettings(c echo.Context) error {
 	l, err := s.lockFromPath(c)
 	if err != nil {
 		return err
 	}
-	f := views.LockSettingsForm{Name: strings.TrimSpace(c.FormValue("name")), TimeZone: strings.TrimSpace(c.FormValue("time_zone")),
-		Instructions: strings.TrimSpace(c.FormValue("instructions"))}
-	f.Name, f.NameError = validName(f.Name, "a name for the lock")
-	if _, err := time.LoadLocation(f.TimeZone); err != nil || f.TimeZone == "" || f.TimeZone == "Local" {
-		f.TimeZoneError = "Enter a time zone name such as Europe/Berlin or America/New_York."
-	}
-	if utf8.RuneCountInString(f.Instructions) > 2000 {
-		f.InstructionsError = "Keep the instructions to 2,000 characters or fewer."
-	}
-	if f.NameError != "" || f.TimeZoneError != "" || f.InstructionsError != "" {
+	var f lockSettingsForm
+	if errs := readForm(c, &f); len(errs) > 0 {
 		p, err := s.lockView(c, l)
 		if err != nil {
 			return err
 		}
-		p.Settings = f
+		p.Settings = views.LockSettingsForm{Name: f.Name, TimeZone: f.TimeZone, Instructions: f.Instructions,
+			NameError: errs["name"], TimeZoneError: errs["time_zone"], InstructionsError: errs["instructions"]}
 		return render(c, http.StatusUnprocessableEntity, views.Lock(p))
 	}
 	err = s.db.UpdateLockSettings(c.Request().Context(), l.ID, db.LockSettings{Name: f.Name, TimeZone: f.TimeZone, Instructions: f.Instructions})

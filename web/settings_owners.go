@@ -41,6 +41,21 @@ func (s *Server) ownersPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.Owners(p))
 }
 
+// inviteForm names the person an owner invites; the name is optional.
+type inviteForm struct {
+	Name string `form:"name"`
+}
+
+func (f *inviteForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	if f.Name = strings.TrimSpace(f.Name); f.Name != "" {
+		var msg string
+		f.Name, msg = validName(f.Name, "their name")
+		errs.add("name", msg)
+	}
+	return errs
+}
+
 // inviteOwner makes a co-owner invite and shows its link once, in this response.
 func (s *Server) inviteOwner(c echo.Context) error {
 	a, _ := currentAuth(c)
@@ -48,14 +63,12 @@ func (s *Server) inviteOwner(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSpace(c.FormValue("name"))
-	if name != "" {
-		var msg string
-		if name, msg = validName(name, "their name"); msg != "" {
-			p.InviteName, p.NameError = name, msg
-			return render(c, http.StatusUnprocessableEntity, views.Owners(p))
-		}
+	var f inviteForm
+	if errs := readForm(c, &f); len(errs) > 0 {
+		p.InviteName, p.NameError = f.Name, errs["name"]
+		return render(c, http.StatusUnprocessableEntity, views.Owners(p))
 	}
+	name := f.Name
 	token, _, err := s.db.CreateInvite(c.Request().Context(), name, a.owner.ID, s.cfg.InviteTTL)
 	if err != nil {
 		return err

@@ -107,20 +107,34 @@ func (s *Server) addPasskeyFinish(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"redirect": "/settings/passkeys?done=added"})
 }
 
+// renamePasskeyForm gives a passkey a new name.
+type renamePasskeyForm struct {
+	Nickname string `form:"nickname"`
+}
+
+func (f *renamePasskeyForm) Validate() fieldErrors {
+	errs := fieldErrors{}
+	var msg string
+	f.Nickname, msg = validName(f.Nickname, "a name for the passkey")
+	errs.add("nickname", msg)
+	return errs
+}
+
 func (s *Server) renamePasskey(c echo.Context) error {
 	a, _ := currentAuth(c)
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	nickname, msg := validName(c.FormValue("nickname"), "a name for the passkey")
-	if msg != "" {
-		p, err := s.passkeysView(c, id, msg)
+	var f renamePasskeyForm
+	if errs := readForm(c, &f); len(errs) > 0 {
+		p, err := s.passkeysView(c, id, errs["nickname"])
 		if err != nil {
 			return err
 		}
 		return render(c, http.StatusUnprocessableEntity, views.Passkeys(p))
 	}
+	nickname := f.Nickname
 	err = s.db.RenameCredential(c.Request().Context(), a.owner.ID, id, nickname)
 	if err != nil {
 		return err
