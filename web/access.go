@@ -125,88 +125,103 @@ func nightChoices(selected int) []views.Choice {
 	return out
 }
 
-// accessInput is the "Give access" form as posted, before any parsing.
-type accessInput struct {
-	Guest, GuestName, GuestNote string
-	Locks                       []string
-	StartsDate, StartsTime      string
-	EndsDate, EndsTime          string
-	Permanent                   bool
-	PINOwn                      bool
-	PIN, PINLength              string
-	Passphrase, LinkTTL         string
+// accessForm is the "Give access" form. Validate checks what needs no lock;
+// request reads the window in the chosen doors' zone and turns the form into an
+// accessRequest, whose remaining checks are giveAccess's.
+type accessForm struct {
+	Guest      string   `form:"guest"`
+	GuestName  string   `form:"guest_name"`
+	GuestNote  string   `form:"guest_note"`
+	Locks      []string `form:"locks"`
+	StartsDate string   `form:"starts_date"`
+	StartsTime string   `form:"starts_time"`
+	EndsDate   string   `form:"ends_date"`
+	EndsTime   string   `form:"ends_time"`
+	Permanent  bool     `form:"permanent"`
+	PINMode    string   `form:"pin_mode"`
+	PIN        string   `form:"pin"`
+	PINLength  string   `form:"pin_length"`
+	Passphrase string   `form:"passphrase"`
+	LinkTTL    string   `form:"link_ttl"`
+
+	guestID   int64 // parsed by Validate
+	lockIDs   []int64
+	pinLength int
+	linkTTL   time.Duration
 }
 
-func readAccessInput(c echo.Context) accessInput {
-	in := accessInput{Guest: c.FormValue("guest"), GuestName: c.FormValue("guest_name"), GuestNote: c.FormValue("guest_note"),
-		StartsDate: c.FormValue("starts_date"), StartsTime: c.FormValue("starts_time"),
-		EndsDate: c.FormValue("ends_date"), EndsTime: c.FormValue("ends_time"), Permanent: c.FormValue("permanent") != "",
-		PINOwn: c.FormValue("pin_mode") == "own", PIN: strings.TrimSpace(c.FormValue("pin")), PINLength: c.FormValue("pin_length"),
-		Passphrase: c.FormValue("passphrase"), LinkTTL: c.FormValue("link_ttl")}
-	if params, err := c.FormParams(); err == nil {
-		in.Locks = params["locks"]
-	}
-	return in
-}
+func (f *accessForm) pinOwn() bool { return f.PINMode == "own" }
 
-// request turns the form into an accessRequest. Messages for what cannot even be
-// parsed are returned; everything else is giveAccess's to judge.
-func (in accessInput) request(locks []db.Lock) (accessRequest, fieldErrors) {
+func (f *accessForm) Validate() fieldErrors {
 	errs := fieldErrors{}
-	req := accessRequest{GuestName: in.GuestName, GuestNote: in.GuestNote, Permanent: in.Permanent, Passphrase: in.Passphrase}
-	if v := strings.TrimSpace(in.Guest); v != "" {
+	f.PIN = strings.TrimSpace(f.PIN)
+	if v := strings.TrimSpace(f.Guest); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			errs[fGuest] = "Pick a guest from the list, or add a new guest."
+			errs.add(fGuest, "Pick a guest from the list, or add a new guest.")
 		}
-		req.GuestID = id
+		f.guestID = id
 	}
-	zone := ""
-	for _, v := range in.Locks {
+	f.lockIDs = nil
+	for _, v := range f.Locks {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			errs[fLocks] = "One of the chosen doors does not exist (any more)."
 			continue
 		}
-		req.LockIDs = append(req.LockIDs, id)
-		if i := slices.IndexFunc(locks, func(l db.Lock) bool { return l.ID == id }); i >= 0 && zone == "" {
+		f.lockIDs = append(f.lockIDs, id)
+	}
+	if f.pinOwn() {
+		if f.PIN == "" {
+			errs.add(fPIN, "Type your code, or choose to generate one.")
+		}
+	} else if f.PINLength != "" {
+		n, err := strconv.Atoi(f.PINLength)
+		if err != nil || n < 1 || n > 12 {
+			errs.add(fPIN, "Choose a length from the list.")
+		}
+		f.pinLength = n
+	}
+	switch hours, err := strconv.Atoi(f.LinkTTL); {
+	case f.LinkTTL == "":
+		f.linkTTL = db.DefaultLinkTTL
+	case err != nil || hours < 1:
+		errs.add(fLinkTTL, "Choose how long the link works.")
+	default:
+		f.linkTTL = time.Duration(hours) * time.Hour
+	}
+	return errs
+}
+
+// request turns the validated form into an accessRequest, reading the window
+// in the zone of the first chosen door; errs gains what cannot be read.
+func (f *accessForm) request(locks []db.Lock, errs fieldErrors) accessRequest {
+	req := accessRequest{GuestID: f.guestID, GuestName: f.GuestName, GuestNote: f.GuestNote, LockIDs: f.lockIDs,
+		Permanent: f.Permanent, Passphrase: f.Passphrase, PINLength: f.pinLength, LinkTTL: f.linkTTL}
+	if f.pinOwn() {
+		req.PIN, req.PINLength = f.PIN, 0
+	}
+	zone := ""
+	for _, id := range f.lockIDs {
+		if i := slices.IndexFunc(locks, func(l db.Lock) bool { return l.ID == id }); i >= 0 {
 			zone = locks[i].TimeZone
+			break
 		}
 	}
 	if zone == "" && len(locks) > 0 {
 		zone = locks[0].TimeZone
 	}
-	if !in.Permanent {
+	if !f.Permanent {
 		loc := zoneOf(zone)
 		var err error
-		if req.Starts, err = parseWallTime(in.StartsDate, in.StartsTime, loc); err != nil {
-			errs[fStarts] = windowMessage(err, "check-in")
+		if req.Starts, err = parseWallTime(f.StartsDate, f.StartsTime, loc); err != nil {
+			errs.add(fStarts, windowMessage(err, "check-in"))
 		}
-		if req.Ends, err = parseWindowEnd(in.EndsDate, in.EndsTime, loc); err != nil {
-			errs[fEnds] = windowMessage(err, "check-out")
+		if req.Ends, err = parseWindowEnd(f.EndsDate, f.EndsTime, loc); err != nil {
+			errs.add(fEnds, windowMessage(err, "check-out"))
 		}
 	}
-	if in.PINOwn {
-		req.PIN = in.PIN
-		if req.PIN == "" {
-			errs[fPIN] = "Type your code, or choose to generate one."
-		}
-	} else if in.PINLength != "" {
-		n, err := strconv.Atoi(in.PINLength)
-		if err != nil || n < 1 || n > 12 {
-			errs[fPIN] = "Choose a length from the list."
-		}
-		req.PINLength = n
-	}
-	switch hours, err := strconv.Atoi(in.LinkTTL); {
-	case in.LinkTTL == "":
-		req.LinkTTL = db.DefaultLinkTTL
-	case err != nil || hours < 1:
-		errs[fLinkTTL] = "Choose how long the link works."
-	default:
-		req.LinkTTL = time.Duration(hours) * time.Hour
-	}
-	return req, errs
+	return req
 }
 
 // windowMessage words a date or time that could not be read.
@@ -227,19 +242,16 @@ func (s *Server) createAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := readAccessInput(c)
-	req, errs := in.request(locks)
+	var in accessForm
+	errs := readForm(c, &in)
+	req := in.request(locks, errs)
 	if len(errs) > 0 {
 		// Still judge the rest, so every message shows at once; nothing is saved.
 		_, _, more, err := s.checkAccess(ctx, req)
 		if err != nil {
 			return err
 		}
-		for k, v := range more {
-			if _, ok := errs[k]; !ok {
-				errs[k] = v
-			}
-		}
+		errs.merge(more)
 		return s.accessFormAgain(c, locks, in, errs)
 	}
 	res, errs, err := s.giveAccess(c, owner, req)
@@ -255,7 +267,7 @@ func (s *Server) createAccess(c echo.Context) error {
 // accessFormAgain re-renders "Give access" with the messages (422). The typed
 // code and passphrase are not echoed back: they are secrets, and the page could
 // be left open on a shared screen.
-func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessInput, errs fieldErrors) error {
+func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessForm, errs fieldErrors) error {
 	guestID, _ := strconv.ParseInt(in.Guest, 10, 64)
 	var checked []int64
 	for _, v := range in.Locks {
@@ -269,7 +281,7 @@ func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessInput
 	}
 	f.GuestName, f.GuestNote = in.GuestName, in.GuestNote
 	f.StartsDate, f.StartsTime, f.EndsDate, f.EndsTime = in.StartsDate, in.StartsTime, in.EndsDate, in.EndsTime
-	f.Permanent, f.PINOwn = in.Permanent, in.PINOwn
+	f.Permanent, f.PINOwn = in.Permanent, in.pinOwn()
 	for i := range f.Lengths {
 		f.Lengths[i].Selected = f.Lengths[i].Value == in.PINLength
 	}
@@ -277,7 +289,7 @@ func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessInput
 		f.LinkTTLs[i].Selected = f.LinkTTLs[i].Value == in.LinkTTL
 	}
 	f.Errors = errs
-	if in.PIN != "" && f.Errors[fPIN] == "" && in.PINOwn {
+	if in.PIN != "" && f.Errors[fPIN] == "" && in.pinOwn() {
 		f.Errors[fPIN] = "Type your code again: it is not kept when the form has a problem."
 	}
 	if in.Passphrase != "" && f.Errors[fPassphrase] == "" {
@@ -586,6 +598,19 @@ func (s *Server) freshPIN(ctx context.Context, a db.Access, locks []db.Lock) (st
 	return lock.GeneratePIN(n, rules, others)
 }
 
+// windowForm moves an access's window. The dates are read in the access's zone
+// and judged against its current start by changeWindow.
+type windowForm struct {
+	StartsDate string `form:"starts_date"`
+	StartsTime string `form:"starts_time"`
+	EndsDate   string `form:"ends_date"`
+	EndsTime   string `form:"ends_time"`
+	Permanent  bool   `form:"permanent"`
+}
+
+// Validate has nothing to check without the access's zone.
+func (f *windowForm) Validate() fieldErrors { return fieldErrors{} }
+
 func (s *Server) changeWindow(c echo.Context) error {
 	a, g, locks, err := s.accessFromPath(c)
 	if err != nil {
@@ -596,29 +621,26 @@ func (s *Server) changeWindow(c echo.Context) error {
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
 	loc := zoneOf(a.TimeZone)
-	f := views.WindowForm{StartsDate: c.FormValue("starts_date"), StartsTime: c.FormValue("starts_time"),
-		EndsDate: c.FormValue("ends_date"), EndsTime: c.FormValue("ends_time"), Permanent: c.FormValue("permanent") != "",
-		Errors: map[string]string{}}
+	var in windowForm
+	errs := readForm(c, &in)
 	var start, end time.Time
-	if !f.Permanent {
+	if !in.Permanent {
 		var err error
-		if start, err = parseWallTime(f.StartsDate, f.StartsTime, loc); err != nil {
-			f.Errors[fStarts] = windowMessage(err, "check-in")
+		if start, err = parseWallTime(in.StartsDate, in.StartsTime, loc); err != nil {
+			errs.add(fStarts, windowMessage(err, "check-in"))
 		}
-		if end, err = parseWindowEnd(f.EndsDate, f.EndsTime, loc); err != nil {
-			f.Errors[fEnds] = windowMessage(err, "check-out")
+		if end, err = parseWindowEnd(in.EndsDate, in.EndsTime, loc); err != nil {
+			errs.add(fEnds, windowMessage(err, "check-out"))
 		}
 	}
 	more := fieldErrors{}
 	// A stay that began days ago may still be extended: only a moved start must
 	// be recent.
-	windowProblems(more, f.Permanent, start, end, now, a.StartsAt)
-	for k, v := range more {
-		if _, ok := f.Errors[k]; !ok {
-			f.Errors[k] = v
-		}
-	}
-	if len(f.Errors) > 0 {
+	windowProblems(more, in.Permanent, start, end, now, a.StartsAt)
+	errs.merge(more)
+	if len(errs) > 0 {
+		f := views.WindowForm{StartsDate: in.StartsDate, StartsTime: in.StartsTime, EndsDate: in.EndsDate,
+			EndsTime: in.EndsTime, Permanent: in.Permanent, Errors: errs}
 		p, err := s.guestView(c, g)
 		if err != nil {
 			return err
