@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // "Give access" and the actions on one access. Every write goes through db and
@@ -311,10 +312,8 @@ func (s *Server) handOffLink(c echo.Context, g db.Guest, locks []db.Lock, a db.A
 		s.log.Error("hold share link", slog.Int64("access", a.ID), slog.Any("err", err))
 		return s.showLinkOnce(c, g, locks, a, kind, token)
 	}
-	return redirect(c, accessCreatedPath(a.ID))
+	return redirect(c, paths.AccessCreated(a.ID))
 }
-
-func accessCreatedPath(id int64) string { return "/access/" + strconv.FormatInt(id, 10) + "/created" }
 
 // linkCreated is the GET after handOffLink: the first one shows the link, and
 // consumes it; a reload, another session or a late visit finds nothing, and
@@ -375,7 +374,7 @@ func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.
 	if err != nil {
 		return err
 	}
-	u := s.cfg.origin() + "/s/" + token
+	u := s.cfg.origin() + paths.Share(token)
 	qr, err := qrSVG(u)
 	if err != nil {
 		return err
@@ -439,7 +438,7 @@ func (s *Server) accessGone(c echo.Context, g db.Guest, a db.Access, msg string)
 }
 
 func (s *Server) accessPath(g db.Guest, a db.Access, done string) string {
-	return guestPath(g.ID) + "?done=" + done + "#access-" + strconv.FormatInt(a.ID, 10)
+	return paths.GuestAccess(g.ID, a.ID, done)
 }
 
 func (s *Server) newLink(c echo.Context) error {
@@ -497,7 +496,7 @@ func (s *Server) rotateAccess(c echo.Context) error {
 	}
 	if _, _, live := accessState(a, s.db.Now()); !live {
 		if to, ok := s.rotatedHere(c, a.ID); ok {
-			return redirect(c, accessCreatedPath(to))
+			return redirect(c, paths.AccessCreated(to))
 		}
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
@@ -509,7 +508,7 @@ func (s *Server) rotateAccess(c echo.Context) error {
 	switch {
 	case errors.Is(err, errRotatedMeanwhile):
 		if to, ok := s.rotatedHere(c, a.ID); ok {
-			return redirect(c, accessCreatedPath(to))
+			return redirect(c, paths.AccessCreated(to))
 		}
 		return s.accessGone(c, g, a, rotatedMeanwhile)
 	case errors.Is(err, errNoFreeCode):
@@ -520,7 +519,7 @@ func (s *Server) rotateAccess(c echo.Context) error {
 		return err
 	}
 	s.locks.Nudge()
-	return redirect(c, accessCreatedPath(next.ID))
+	return redirect(c, paths.AccessCreated(next.ID))
 }
 
 // rotatedHere finds the access that replaced id when this session rotated it
@@ -675,7 +674,7 @@ func (s *Server) showCode(c echo.Context) error {
 		return err
 	}
 	if au, _ := currentAuth(c); !s.isFresh(au) {
-		return redirect(c, guestPath(g.ID)+"?confirm="+strconv.FormatInt(a.ID, 10)+"#access-"+strconv.FormatInt(a.ID, 10))
+		return redirect(c, paths.GuestConfirm(g.ID, a.ID))
 	}
 	pin, err := s.db.AccessPIN(c.Request().Context(), a.ID)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/internal/softkey"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // ---- helpers for the guest and access tests ----
@@ -244,7 +245,7 @@ func TestGiveAccessHappyPath(t *testing.T) {
 	if res := app.client().get("/s/" + token); res.Status != http.StatusOK {
 		t.Errorf("guest link: got %d, want 200", res.Status)
 	}
-	page := c.get(guestPath(a.GuestID)).Body
+	page := c.get(paths.Guest(a.GuestID)).Body
 	if strings.Contains(page, pin) {
 		t.Fatal("the guest page holds the PIN")
 	}
@@ -398,7 +399,7 @@ func TestGiveAccessDSTWindows(t *testing.T) {
 			if len(codes) != 1 || !codes[0].StartsAt.Equal(a.StartsAt) || !codes[0].EndsAt.Equal(a.EndsAt) {
 				t.Errorf("code window does not follow the access: %+v", codes)
 			}
-			window := doc(t, c.get(guestPath(a.GuestID)).Body).Find(`[data-testid="window"]`).Text()
+			window := doc(t, c.get(paths.Guest(a.GuestID)).Body).Find(`[data-testid="window"]`).Text()
 			for _, want := range []string{tc.wantStartWall, tc.wantEndWall, tc.zone} {
 				if !strings.Contains(window, want) {
 					t.Errorf("guest page window %q lacks %q", window, want)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // apiAccess is an access as the API shows it: its window and its codes, one per
@@ -68,7 +69,7 @@ func (s *Server) apiSharedView(ctx context.Context, a db.Access, token string) (
 	if err != nil || len(links) == 0 {
 		return apiShared{}, errors.Join(err, errors.New("web: new access has no link"))
 	}
-	return apiShared{Access: view, ShareURL: s.cfg.origin() + "/s/" + token, ShareURLExpires: apiTime(links[0].ExpiresAt)}, nil
+	return apiShared{Access: view, ShareURL: s.cfg.origin() + paths.Share(token), ShareURLExpires: apiTime(links[0].ExpiresAt)}, nil
 }
 
 // apiAccessBody is POST /api/v1/accesses.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // Settings → API tokens: owners make, list and revoke the API's bearer tokens.
@@ -111,5 +112,5 @@ func (s *Server) revokeAPIToken(c echo.Context) error {
 	if before.RevokedAt.IsZero() {
 		s.audit(c, a.owner, db.AuditAPITokenRevoked, before.Name)
 	}
-	return redirect(c, "/settings/api-tokens?done=revoked")
+	return redirect(c, paths.Done(paths.APITokens(), "revoked"))
 }

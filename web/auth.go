@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 func (s *Server) signInPage(c echo.Context) error {
@@ -130,7 +131,7 @@ func (s *Server) signOut(c echo.Context) error {
 	}
 	s.clearSessionCookie(c)
 	s.audit(c, a.owner, db.AuditSignOut, "")
-	return redirect(c, "/signin?signed-out=1")
+	return redirect(c, paths.SignedOut())
 }
 
 // reauthBegin asks the signed-in owner to confirm with one of their own passkeys.

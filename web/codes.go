@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 const formTime = "2006-01-02T15:04"
@@ -166,7 +167,7 @@ func (s *Server) revokeCode(c echo.Context) error {
 		return err
 	}
 	s.locks.Nudge()
-	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=revoked")
+	return redirect(c, paths.Done(paths.Lock(l.ID), "revoked"))
 }
 
 func (s *Server) retryCode(c echo.Context) error {
@@ -184,5 +185,5 @@ func (s *Server) retryCode(c echo.Context) error {
 		return err
 	}
 	s.locks.Nudge()
-	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=retry")
+	return redirect(c, paths.Done(paths.Lock(l.ID), "retry"))
 }

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"net/url"
 	"time"
+
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // Config is what the web server needs from the command line.
@@ -29,4 +31,4 @@ func (c Config) secure() bool { return c.PublicURL.Scheme == "https" }
 func (c Config) origin() string { return c.PublicURL.Scheme + "://" + c.PublicURL.Host }
 
 // InviteURL is the enrollment link for an invite token.
-func (c Config) InviteURL(token string) string { return c.origin() + "/enroll/" + token }
+func (c Config) InviteURL(token string) string { return c.origin() + paths.Enroll(token) }

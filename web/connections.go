@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // DefaultSeamURL is Seam Connect's API address.
@@ -161,5 +162,5 @@ func (s *Server) removeConnection(c echo.Context) error {
 		return err
 	}
 	s.audit(c, auditActor(c), db.AuditConnectionRemoved, conn.Name)
-	return redirect(c, "/settings/connections?done=removed")
+	return redirect(c, paths.Done(paths.Connections(), "removed"))
 }

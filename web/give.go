@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // accessRequest is "give access", from the owner's form or the JSON API, with
@@ -194,7 +195,7 @@ func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res 
 	if req.GuestID == 0 {
 		res.Guest.ID, res.Guest.CreatedAt = a.GuestID, a.CreatedAt
 	}
-	res.Access, res.Token, res.URL = a, token, s.cfg.origin()+"/s/"+token
+	res.Access, res.Token, res.URL = a, token, s.cfg.origin()+paths.Share(token)
 	s.locks.Nudge()
 	return res, nil, nil
 }

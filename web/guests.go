@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // guestListLimit bounds the list; the search finds anyone beyond it.
@@ -354,7 +355,5 @@ func (s *Server) saveGuest(c echo.Context) error {
 		detail += " (was " + g.Name + ")"
 	}
 	s.audit(c, auditActor(c), db.AuditGuestChanged, detail)
-	return redirect(c, guestPath(g.ID)+"?done=saved")
+	return redirect(c, paths.Done(paths.Guest(g.ID), "saved"))
 }
-
-func guestPath(id int64) string { return "/guests/" + strconv.FormatInt(id, 10) }

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/internal/testkit/browser"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // Screenshots of the guest and access pages at phone (390px) and desktop
@@ -66,7 +67,7 @@ func TestGuestShots(t *testing.T) {
 		}
 		b.Navigate(app.ts.URL + "/guests")
 		shot("1-guests")
-		b.Navigate(app.ts.URL + guestPath(a.GuestID))
+		b.Navigate(app.ts.URL + paths.Guest(a.GuestID))
 		shot("2-guest")
 		b.Navigate(app.ts.URL + "/access/new")
 		shot("3-access-new")
@@ -87,7 +88,7 @@ func TestGuestShots(t *testing.T) {
 		shot("5-link-once")
 		b.Navigate(app.ts.URL + lockPath(front, ""))
 		shot("6-lock-who")
-		b.Navigate(app.ts.URL + guestPath(a.GuestID))
+		b.Navigate(app.ts.URL + paths.Guest(a.GuestID))
 		b.Click(`[data-testid=show-code]`)
 		if err := b.Run(chromedp.WaitVisible(chromedp.CSS(`[data-testid=shown-pin]`))); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 func TestGuestsListAndSearch(t *testing.T) {
@@ -76,7 +77,7 @@ func TestEditGuest(t *testing.T) {
 		{"Ana Lima", "ana@example.com", http.StatusSeeOther, "", ""},
 	}
 	for _, tc := range cases {
-		res := c.postForm(guestPath(g.ID), url.Values{"name": {tc.name}, "note": {tc.note}})
+		res := c.postForm(paths.Guest(g.ID), url.Values{"name": {tc.name}, "note": {tc.note}})
 		if res.Status != tc.status {
 			t.Fatalf("save %q: got %d, want %d", tc.name, res.Status, tc.status)
 		}
@@ -126,7 +127,7 @@ func TestNewLinkKillsTheOldOne(t *testing.T) {
 	if len(links) != 2 || links[1].RevokedAt.IsZero() || !links[0].RevokedAt.IsZero() {
 		t.Errorf("links: want the old one cancelled and the new one live, got %+v", links)
 	}
-	rows := doc(t, c.get(guestPath(a.GuestID)).Body).Find(`[data-testid="link-row"]`)
+	rows := doc(t, c.get(paths.Guest(a.GuestID)).Body).Find(`[data-testid="link-row"]`)
 	if rows.Length() != 2 || !strings.Contains(rows.Last().Text(), "cancelled") {
 		t.Errorf("guest page links: got %d rows, want the old one shown cancelled", rows.Length())
 	}
@@ -217,7 +218,7 @@ func TestRotateAccess(t *testing.T) {
 	if !slices.Contains(acts, db.AuditAccessRotated) {
 		t.Error("audit lacks access_rotated")
 	}
-	states := doc(t, c.get(guestPath(a.GuestID)).Body).Find(`[data-testid="access-state"]`).Map(func(_ int, s *goquery.Selection) string {
+	states := doc(t, c.get(paths.Guest(a.GuestID)).Body).Find(`[data-testid="access-state"]`).Map(func(_ int, s *goquery.Selection) string {
 		return strings.TrimSpace(s.Text())
 	})
 	if len(states) != 2 || states[0] != "active" || states[1] != "replaced by a new code" {
@@ -315,7 +316,7 @@ func TestShowCodeNeedsFreshPasskey(t *testing.T) {
 	if !slices.Contains(app.auditActions(), db.AuditCodeViewed) {
 		t.Error("audit lacks code_viewed")
 	}
-	if page := c.get(guestPath(a.GuestID)).Body; strings.Contains(page, pin) {
+	if page := c.get(paths.Guest(a.GuestID)).Body; strings.Contains(page, pin) {
 		t.Error("the PIN stays on the guest page after the one view")
 	}
 }
@@ -338,7 +339,7 @@ func TestReceiptChainAndFirstUse(t *testing.T) {
 		t.Fatalf("keypad: got %+v %v, want unlocked", r, err)
 	}
 	app.reconcile()
-	d := doc(t, c.get(guestPath(a.GuestID)).Body)
+	d := doc(t, c.get(paths.Guest(a.GuestID)).Body)
 	done := d.Find(`[data-testid="steps"] .step-done .step-label`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
 	if strings.Join(done, ",") != "Sent,Opened,Revealed,First used" {
 		t.Errorf("steps done: got %v, want all four", done)
@@ -435,7 +436,7 @@ func TestPINAndTokenNeverLeak(t *testing.T) {
 	}
 	c.reauth(auth)
 	keep(c.postForm(accessPath(next, "/revoke"), nil))
-	for _, p := range []string{"/", "/guests", "/guests?q=ana", guestPath(a.GuestID), "/access/new", lockPath(l, ""), lockPath(l, "/live"),
+	for _, p := range []string{"/", "/guests", "/guests?q=ana", paths.Guest(a.GuestID), "/access/new", lockPath(l, ""), lockPath(l, "/live"),
 		"/settings/activity", "/timeline"} {
 		keep(c.get(p))
 	}

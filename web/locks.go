@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 func (s *Server) locksPage(c echo.Context) error {
@@ -125,7 +126,7 @@ func (s *Server) addSimLock(c echo.Context) error {
 	}
 	s.audit(c, auditActor(c), db.AuditLockAdded, "simulated lock")
 	s.locks.Nudge()
-	return redirect(c, "/locks/"+strconv.FormatInt(id, 10)+"?done=added")
+	return redirect(c, paths.Done(paths.Lock(id), "added"))
 }
 
 // lockFromPath loads the lock named in the URL, or 404.
@@ -344,7 +345,7 @@ func (s *Server) saveLockSettings(c echo.Context) error {
 		return err
 	}
 	s.audit(c, auditActor(c), db.AuditLockChanged, l.Name+": name, zone or instructions")
-	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?saved=1")
+	return redirect(c, paths.LockSaved(l.ID))
 }
 
 func (s *Server) removeUnmanaged(c echo.Context) error {
@@ -362,7 +363,7 @@ func (s *Server) removeUnmanaged(c echo.Context) error {
 	}
 	s.audit(c, auditActor(c), db.AuditUnmanagedRemoved, "a code not set by Gatehouse, on "+l.Name)
 	s.locks.Nudge()
-	return redirect(c, "/locks/"+strconv.FormatInt(l.ID, 10)+"?done=removal")
+	return redirect(c, paths.Done(paths.Lock(l.ID), "removal"))
 }
 
 // pinRules are a lock's code rules as the connector reported them.

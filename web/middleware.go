@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // recoverPanics turns a panic into a logged 500, never a dropped connection or a trace.
@@ -142,7 +143,7 @@ func (s *Server) requireOwner(next echo.HandlerFunc) echo.HandlerFunc {
 		if wantsJSON(c) {
 			return &appError{Status: http.StatusUnauthorized, Message: "You are signed out. Sign in again."}
 		}
-		return redirect(c, "/signin")
+		return redirect(c, paths.SignIn())
 	}
 }
 

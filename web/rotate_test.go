@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // holdWriter stalls the database's writer inside a write that ends up saving
@@ -87,15 +88,15 @@ func TestRotateDoubleSubmit(t *testing.T) {
 	res := app.concurrently(l, func() response { return c.postForm(accessPath(a, "/rotate"), nil) })
 	next := app.lastAccess()
 	for _, r := range res {
-		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != accessCreatedPath(next.ID) {
-			t.Fatalf("got %d to %q, want both 303 to %s", r.Status, r.Header.Get("Location"), accessCreatedPath(next.ID))
+		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != paths.AccessCreated(next.ID) {
+			t.Fatalf("got %d to %q, want both 303 to %s", r.Status, r.Header.Get("Location"), paths.AccessCreated(next.ID))
 		}
 	}
-	shown := c.get(accessCreatedPath(next.ID))
+	shown := c.get(paths.AccessCreated(next.ID))
 	if url := doc(t, shown.Body).Find("#share-link-url").Text(); shown.Status != http.StatusOK || !strings.Contains(url, "/s/") {
 		t.Fatalf("the new link's page: got %d with link %q, want 200 with it", shown.Status, url)
 	}
-	if again := c.get(accessCreatedPath(next.ID)); doc(t, again.Body).Find("#share-link-url").Length() != 0 {
+	if again := c.get(paths.AccessCreated(next.ID)); doc(t, again.Body).Find("#share-link-url").Length() != 0 {
 		t.Error("the link showed a second time")
 	}
 	// A later click on the old access's Rotate, the link seen: nothing held,
@@ -127,10 +128,10 @@ func TestRotateRaceTwoOwners(t *testing.T) {
 		res[0], res[1] = res[1], res[0]
 	}
 	next := app.lastAccess()
-	if won, lost := res[0], res[1]; won.Status != http.StatusSeeOther || won.Header.Get("Location") != accessCreatedPath(next.ID) ||
+	if won, lost := res[0], res[1]; won.Status != http.StatusSeeOther || won.Header.Get("Location") != paths.AccessCreated(next.ID) ||
 		lost.Status != http.StatusConflict {
 		t.Fatalf("got %d (to %q) and %d, want 303 to %s and 409", won.Status, won.Header.Get("Location"), lost.Status,
-			accessCreatedPath(next.ID))
+			paths.AccessCreated(next.ID))
 	}
 	card := doc(t, res[1].Body).Find("#access-" + strconv.FormatInt(a.ID, 10))
 	if msg := card.Find(".flash-error").Text(); !strings.Contains(msg, "replaced or revoked meanwhile") {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // auditWords says what each audit action means, for people.
@@ -72,7 +73,7 @@ func (s *Server) activityPage(c echo.Context) error {
 			Detail: e.Detail, Alert: auditAlerts[e.Action]})
 	}
 	if len(entries) == activityPageSize {
-		p.NextHref = "/settings/activity?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
+		p.NextHref = paths.ActivityBefore(entries[len(entries)-1].ID)
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.ActivityRows(p))

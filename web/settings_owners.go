@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 func (s *Server) ownersView(c echo.Context) (views.OwnersPage, error) {
@@ -109,7 +110,7 @@ func (s *Server) removeOwner(c echo.Context) error {
 	s.audit(c, a.owner, db.AuditOwnerRemoved, target.Name)
 	if id == a.owner.ID {
 		s.clearSessionCookie(c)
-		return redirect(c, "/signin")
+		return redirect(c, paths.SignIn())
 	}
-	return redirect(c, "/settings/owners?done=removed")
+	return redirect(c, paths.Done(paths.Owners(), "removed"))
 }

@@ -10,9 +10,10 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
-func (s *Server) settingsRedirect(c echo.Context) error { return redirect(c, "/settings/passkeys") }
+func (s *Server) settingsRedirect(c echo.Context) error { return redirect(c, paths.Passkeys()) }
 
 // passkeysView builds Settings → Passkeys; status and edit carry a form's outcome.
 func (s *Server) passkeysView(c echo.Context, edit int64, editErr string) (views.PasskeysPage, error) {
@@ -104,7 +105,7 @@ func (s *Server) addPasskeyFinish(c echo.Context) error {
 		return err
 	}
 	s.audit(c, a.owner, db.AuditPasskeyAdded, "passkey “"+ch.Name+"”")
-	return c.JSON(http.StatusOK, map[string]string{"redirect": "/settings/passkeys?done=added"})
+	return c.JSON(http.StatusOK, map[string]string{"redirect": paths.Done(paths.Passkeys(), "added")})
 }
 
 // renamePasskeyForm gives a passkey a new name.
@@ -140,7 +141,7 @@ func (s *Server) renamePasskey(c echo.Context) error {
 		return err
 	}
 	s.audit(c, a.owner, db.AuditPasskeyRenamed, "now “"+nickname+"”")
-	return redirect(c, "/settings/passkeys?done=renamed")
+	return redirect(c, paths.Done(paths.Passkeys(), "renamed"))
 }
 
 func (s *Server) removePasskey(c echo.Context) error {
@@ -162,5 +163,5 @@ func (s *Server) removePasskey(c echo.Context) error {
 		return err
 	}
 	s.audit(c, a.owner, db.AuditPasskeyRemoved, "passkey “"+nickname+"”")
-	return redirect(c, "/settings/passkeys?done=removed")
+	return redirect(c, paths.Done(paths.Passkeys(), "removed"))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 func (s *Server) sessionsPage(c echo.Context) error {
@@ -44,9 +45,9 @@ func (s *Server) removeSession(c echo.Context) error {
 	s.audit(c, a.owner, db.AuditSessionsRevoked, "1 session")
 	if id == a.session.ID {
 		s.clearSessionCookie(c)
-		return redirect(c, "/signin?signed-out=1")
+		return redirect(c, paths.SignedOut())
 	}
-	return redirect(c, "/settings/sessions?done=one")
+	return redirect(c, paths.Done(paths.Sessions(), "one"))
 }
 
 func (s *Server) removeOtherSessions(c echo.Context) error {
@@ -56,5 +57,5 @@ func (s *Server) removeOtherSessions(c echo.Context) error {
 		return err
 	}
 	s.audit(c, a.owner, db.AuditSessionsRevoked, fmt.Sprintf("all other sessions (%d)", n))
-	return redirect(c, "/settings/sessions?done=others")
+	return redirect(c, paths.Done(paths.Sessions(), "others"))
 }

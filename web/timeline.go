@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // The timeline: every event pulled from the locks, newest first, by day, with
@@ -164,13 +165,13 @@ func (v *timelineView) row(f timelineFacts) views.TimelineRow {
 		r.Zone = f.local.Format("MST")
 	}
 	if v.p.Lock == 0 && len(v.zones.locks) > 1 {
-		r.Lock, r.LockURL = f.lock, "/locks/"+strconv.FormatInt(f.e.LockID, 10)
+		r.Lock, r.LockURL = f.lock, paths.Lock(f.e.LockID)
 	}
 	switch {
 	case f.guestID != 0:
-		r.WhoURL = guestPath(f.guestID)
+		r.WhoURL = paths.Guest(f.guestID)
 	case f.e.CodeID != 0:
-		r.WhoURL = "/locks/" + strconv.FormatInt(f.e.LockID, 10) // the code's row is on its lock's page
+		r.WhoURL = paths.Lock(f.e.LockID) // the code's row is on its lock's page
 	}
 	return r
 }
@@ -230,7 +231,7 @@ func (s *Server) timelineList(ctx context.Context, v *timelineView, before *db.E
 		list   views.TimelineList
 		guests []views.TimelineOption
 	}
-	fp, err := db.Cached(s.db, "web:timeline-first:"+v.p.url("/timeline"), timelineFirstTTL, func() (firstPage, error) {
+	fp, err := db.Cached(s.db, "web:timeline-first:"+v.p.url(paths.Timeline), timelineFirstTTL, func() (firstPage, error) {
 		l, err := s.readTimelineList(ctx, v, nil, 0)
 		return firstPage{l, v.guests}, err
 	})
@@ -252,7 +253,7 @@ func (s *Server) readTimelineList(ctx context.Context, v *timelineView, before *
 		return views.TimelineList{}, err
 	}
 	v.noteGuests(page.Events)
-	l := views.TimelineList{Days: v.days(page.Events, ""), CSVURL: v.p.url("/timeline.csv"), Empty: v.emptyText()}
+	l := views.TimelineList{Days: v.days(page.Events, ""), CSVURL: v.p.url(paths.TimelineCSV), Empty: v.emptyText()}
 	if loc, name := v.zones.dateZone(v.p); loc != nil {
 		l.ZoneNote = "Times in " + name + "."
 	} else {
@@ -262,7 +263,7 @@ func (s *Server) readTimelineList(ctx context.Context, v *timelineView, before *
 	if before == nil {
 		l.PollURL = v.pollURL(page.AsOf, l.Days)
 	} else {
-		l.NewerURL = v.p.url("/timeline")
+		l.NewerURL = v.p.url(paths.Timeline)
 	}
 	return l, nil
 }
@@ -283,8 +284,8 @@ func (v *timelineView) paging(l *views.TimelineList, page db.TimelinePage) {
 	last := page.Events[len(page.Events)-1]
 	cur, asOf := cursorOf(last), strconv.FormatInt(page.AsOf, 10)
 	day := v.facts(last).day.String()
-	l.MoreURL = v.p.url("/timeline/more", "before", cur, "asof", asOf, "after", day)
-	l.MoreHref = v.p.url("/timeline", "before", cur, "asof", asOf)
+	l.MoreURL = v.p.url(paths.TimelineMore, "before", cur, "asof", asOf, "after", day)
+	l.MoreHref = v.p.url(paths.Timeline, "before", cur, "asof", asOf)
 }
 
 // pollURL asks for events after since; top and head name the list's first day
@@ -296,7 +297,7 @@ func (v *timelineView) pollURL(since int64, days []views.TimelineDay) string {
 	} else {
 		extra = append(extra, "empty", "1")
 	}
-	return v.p.url("/timeline/new", extra...)
+	return v.p.url(paths.TimelineNew, extra...)
 }
 
 // timelinePage is /timeline: the whole page, or for the filter form (htmx) the
@@ -471,7 +472,7 @@ func (v *timelineView) pollURLFrom(c echo.Context, since int64, top, head string
 	} else if c.QueryParam("empty") == "1" {
 		extra = append(extra, "empty", "1")
 	}
-	return v.p.url("/timeline/new", extra...)
+	return v.p.url(paths.TimelineNew, extra...)
 }
 
 // validHeadID accepts only the ids days() makes, since it is put back into a page.
@@ -498,7 +499,7 @@ func (s *Server) timelineEmbed(c echo.Context, p timelineParams, title, empty st
 	if len(list.Days) == 0 {
 		list.Empty = empty
 	}
-	return views.TimelineEmbed{Title: title, OpenURL: p.url("/timeline"), List: list}, nil
+	return views.TimelineEmbed{Title: title, OpenURL: p.url(paths.Timeline), List: list}, nil
 }
 
 // guestTimeline is a guest's own timeline, for the guest's page.

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // A timeline URL holds its filters, so a view can be bookmarked, shared between
@@ -126,24 +127,22 @@ func (p timelineParams) values() url.Values {
 	return v
 }
 
-// url is path with the filters and extra parameters.
-func (p timelineParams) url(path string, extra ...string) string {
+// url is one of the timeline's pages (paths.Timeline, ...) with the filters and
+// extra parameters.
+func (p timelineParams) url(page func(url.Values) string, extra ...string) string {
 	v := p.values()
 	for i := 0; i+1 < len(extra); i += 2 {
 		v.Set(extra[i], extra[i+1])
 	}
-	if len(v) == 0 {
-		return path
-	}
-	return path + "?" + v.Encode()
+	return page(v)
 }
 
 // pageURL is the timeline page for these filters and day.
 func (p timelineParams) pageURL() string {
 	if p.Day.IsZero() {
-		return p.url("/timeline")
+		return p.url(paths.Timeline)
 	}
-	return p.url("/timeline", "day", p.Day.String())
+	return p.url(paths.Timeline, "day", p.Day.String())
 }
 
 // readTimelineParams validates the filters of a request. Unknown locks, guests

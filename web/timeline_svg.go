@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/views"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // The pictures: per lock, a 24-hour strip of the chosen day (events as marks in
@@ -67,9 +68,9 @@ func (v *timelineView) picturesPlaceholder(all []db.TimelineLock) views.DayLink 
 	if len(all) == 0 {
 		return views.DayLink{}
 	}
-	u := v.p.url("/timeline/pictures")
+	u := v.p.url(paths.TimelinePictures)
 	if !v.p.Day.IsZero() {
-		u = v.p.url("/timeline/pictures", "day", v.p.Day.String())
+		u = v.p.url(paths.TimelinePictures, "day", v.p.Day.String())
 	}
 	return views.DayLink{Get: u, Push: u}
 }
@@ -128,7 +129,7 @@ func (s *Server) pictures(ctx context.Context, v *timelineView, all []db.Timelin
 	link := func(d calDay) views.DayLink {
 		p := v.p
 		p.Day = d
-		return views.DayLink{Get: p.url("/timeline/pictures", "day", d.String()), Push: p.pageURL()}
+		return views.DayLink{Get: p.url(paths.TimelinePictures, "day", d.String()), Push: p.pageURL()}
 	}
 	out.Prev = link(day.addDays(-1))
 	if day.before(today) {
@@ -159,7 +160,7 @@ func (s *Server) pictures(ctx context.Context, v *timelineView, all []db.Timelin
 			return out, err
 		}
 		out.Locks = append(out.Locks, views.LockPictures{Name: l.Name, Zone: l.TimeZone,
-			URL:   timelineParams{Lock: l.ID}.url("/timeline"),
+			URL:   timelineParams{Lock: l.ID}.url(paths.Timeline),
 			Strip: v.strip(l, day, start, end, slot, marks), Grid: v.grid(l, day, counts[l.ID])})
 	}
 	if shown > len(locks) {

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/web/paths"
 )
 
 // tl is a timeline test: an owner, locks made straight in the store (no
@@ -1118,7 +1119,7 @@ func TestTimelineEmbeds(t *testing.T) {
 	x.guestCode("Ben", back, "dev-ben", now.Add(-time.Hour), now.Add(time.Hour))
 	mine := x.ingest(front, ev{kind: "unlocked", method: "keypad", code: "dev-ana", at: now.Add(-time.Minute)})
 	x.ingest(back, ev{kind: "unlocked", method: "keypad", code: "dev-ben", at: now.Add(-time.Minute)})
-	guestPage := x.get(guestPath(ana.ID)).Body
+	guestPage := x.get(paths.Guest(ana.ID)).Body
 	if got := rowIDs(guestPage); !slices.Equal(got, mine) {
 		t.Errorf("Ana's page: got rows %v, want her unlock %v", got, mine)
 	}
