@@ -34,7 +34,7 @@ func TestPathsHaveRoutes(t *testing.T) {
 		{post, paths.AccessRevoke(1)}, {post, paths.AccessRotate(1)}, {post, paths.AccessWindow(1)},
 		{post, paths.AccessCode(1)},
 		{get, paths.Timeline(nil)}, {get, paths.TimelineMore(nil)}, {get, paths.TimelineNew(nil)},
-		{get, paths.TimelinePictures(nil)}, {get, paths.TimelineCSV(nil)},
+		{get, paths.TimelinePictures(nil)}, {get, paths.TimelineCSV(nil)}, {get, paths.TimelineAnomalies()},
 		{get, paths.Settings()}, {get, paths.Passkeys()}, {post, paths.PasskeyAddBegin()},
 		{post, paths.PasskeyAddFinish()}, {post, paths.PasskeyRename(1)}, {post, paths.PasskeyDelete(1)},
 		{get, paths.Owners()}, {post, paths.OwnerInvite()}, {post, paths.OwnerDelete(1)},

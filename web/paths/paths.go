@@ -108,6 +108,9 @@ func TimelineNew(q url.Values) string      { return withQuery("/timeline/new", q
 func TimelinePictures(q url.Values) string { return withQuery("/timeline/pictures", q) }
 func TimelineCSV(q url.Values) string      { return withQuery("/timeline.csv", q) }
 
+// TimelineAnomalies is the timeline filtered to anomalies.
+func TimelineAnomalies() string { return Timeline(url.Values{"anomalies": {"1"}}) }
+
 func Settings() string                  { return "/settings" }
 func Passkeys() string                  { return "/settings/passkeys" }
 func PasskeyAddBegin() string           { return Passkeys() + "/add/begin" }

@@ -26,6 +26,7 @@ func TestPaths(t *testing.T) {
 		{Timeline(url.Values{"lock": {"2"}, "kind": {"denied"}}), "/timeline?kind=denied&lock=2"},
 		{TimelineMore(url.Values{"before": {"x y"}}), "/timeline/more?before=x+y"},
 		{TimelineCSV(url.Values{}), "/timeline.csv"},
+		{TimelineAnomalies(), "/timeline?anomalies=1"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
