@@ -38,6 +38,8 @@ type DB struct {
 	commits    atomic.Uint64 // commits the writer made (WriterStats)
 	written    atomic.Uint64 // writes those commits carried
 
+	passphraseHashes atomic.Uint64 // argon2 runs checking share passphrases (links.go)
+
 	stmts    stmtCache            // prepared statements of hot read paths (stmt.go)
 	wstmts   map[string]*sql.Stmt // prepared hot writes, read-only once Open returns
 	gen      atomic.Uint64        // bumped on every commit (cache.go)

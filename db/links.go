@@ -168,31 +168,76 @@ func (e *ErrWrongPassphrase) Error() string {
 
 // CheckPassphrase verifies a link's passphrase before any claim, so a wrong guess
 // never burns the link; the fifth wrong guess locks it.
-func (d *DB) CheckPassphrase(ctx context.Context, id int64, passphrase string) error {
+//
+// A guess is counted before it is hashed: it first takes one of the link's
+// MaxPassphraseTries in a single UPDATE, and the right passphrase gives it
+// back. So however many guesses arrive at once, argon2 runs at most
+// MaxPassphraseTries times per link, and a locked link, or one whose tries are
+// all taken, refuses without hashing. The wrong guess that finds every try
+// taken locks the link and writes lockAudit in the same transaction: exactly
+// once, whoever else is guessing.
+func (d *DB) CheckPassphrase(ctx context.Context, id int64, passphrase string, lockAudit ...AuditEntry) error {
 	var hash, salt []byte
-	var tries int
-	var locked sql.NullInt64
-	err := d.r.QueryRowContext(ctx, "SELECT passphrase_hash, passphrase_salt, failed_attempts, locked_at FROM share_links WHERE id = ?", id).
-		Scan(&hash, &salt, &tries, &locked)
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE share_links SET failed_attempts = failed_attempts + 1
+			WHERE id = ? AND passphrase_hash IS NOT NULL AND locked_at IS NULL AND failed_attempts < ?
+			RETURNING passphrase_hash, passphrase_salt`, id, MaxPassphraseTries).Scan(&hash, &salt)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		// No try taken: no passphrase, locked, or every try taken.
+		var hasPassphrase bool
+		if err := d.r.QueryRowContext(ctx, "SELECT passphrase_hash IS NOT NULL FROM share_links WHERE id = ?", id).
+			Scan(&hasPassphrase); err != nil {
+			return fmt.Errorf("db: check passphrase: %w", err)
+		}
+		if !hasPassphrase {
+			return nil
+		}
+		return ErrLinkLocked
+	}
 	if err != nil {
 		return fmt.Errorf("db: check passphrase: %w", err)
 	}
-	if locked.Valid {
-		return ErrLinkLocked
-	}
-	if hash == nil || subtle.ConstantTimeCompare(hash, hashPassphrase(passphrase, salt)) == 1 {
+	d.passphraseHashes.Add(1)
+	if subtle.ConstantTimeCompare(hash, hashPassphrase(passphrase, salt)) == 1 {
+		err := d.tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE share_links SET failed_attempts = failed_attempts - 1
+				WHERE id = ? AND failed_attempts > 0`, id)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("db: give back a passphrase try: %w", err)
+		}
 		return nil
 	}
 	var left int
+	var lockedNow bool
 	err = d.tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `UPDATE share_links SET failed_attempts = failed_attempts + 1,
-			locked_at = CASE WHEN failed_attempts + 1 >= ? THEN ? ELSE locked_at END
-			WHERE id = ? RETURNING ? - failed_attempts`, MaxPassphraseTries, unix(d.now()), id, MaxPassphraseTries).Scan(&left)
+		var locked sql.NullInt64
+		var tries int
+		if err := tx.QueryRowContext(ctx, "SELECT failed_attempts, locked_at FROM share_links WHERE id = ?", id).
+			Scan(&tries, &locked); err != nil {
+			return err
+		}
+		left = MaxPassphraseTries - tries
+		if locked.Valid || left > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE share_links SET locked_at = ? WHERE id = ?", unix(d.now()), id); err != nil {
+			return err
+		}
+		lockedNow = true
+		for _, e := range lockAudit {
+			if err := d.audit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("db: count wrong passphrase: %w", err)
 	}
-	if left <= 0 {
+	if lockedNow || left <= 0 {
 		return ErrLinkLocked
 	}
 	return &ErrWrongPassphrase{Left: left}
@@ -424,3 +469,7 @@ func (d *DB) TakeLink(ctx context.Context, sessionID, accessID int64) (kind, tok
 	}
 	return kind, token, nil
 }
+
+// PassphraseHashes counts the argon2 runs CheckPassphrase has made, so tests
+// can hold it to one per counted guess.
+func (d *DB) PassphraseHashes() uint64 { return d.passphraseHashes.Load() }

@@ -117,7 +117,9 @@ func (s *Server) reveal(c echo.Context) error {
 	d.PIN = "" // the page carries the code only once the claim has committed
 	p := shareView(l, d, token)
 	if l.HasPassphrase {
-		err := s.db.CheckPassphrase(ctx, l.ID, c.FormValue("passphrase"))
+		// The locked line is written by the guess that locks the link, once.
+		err := s.db.CheckPassphrase(ctx, l.ID, c.FormValue("passphrase"), auditLine(c, db.Owner{}, db.AuditLinkPassphrase,
+			"share link locked after too many wrong passphrases"))
 		var wrong *db.ErrWrongPassphrase
 		switch {
 		case errors.As(err, &wrong):
@@ -127,7 +129,6 @@ func (s *Server) reveal(c echo.Context) error {
 			return render(c, http.StatusUnprocessableEntity, views.Share(p))
 		case errors.Is(err, db.ErrLinkLocked):
 			s.metrics.reveal("locked")
-			s.audit(c, db.Owner{}, db.AuditLinkPassphrase, "share link locked after too many wrong passphrases")
 			return s.linkGone(c, err)
 		case err != nil:
 			return err
