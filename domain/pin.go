@@ -1,4 +1,4 @@
-package lock
+package domain
 
 import (
 	"crypto/rand"
@@ -52,12 +52,17 @@ func CheckPIN(pin string, r PINRules, others []string) error {
 		switch {
 		case o == pin:
 			return &PINError{"This code is already on the lock for someone else."}
-		case strings.HasPrefix(o, pin) || strings.HasPrefix(pin, o):
+		case PINsClash(o, pin):
 			return &PINError{"This code starts with another code on the lock (or the other way round), so the keypad would open on the shorter one."}
 		}
 	}
 	return nil
 }
+
+// PINsClash reports whether two PINs cannot share a keypad: they are the same,
+// or one starts with the other, and a keypad accepts the shorter one as soon as
+// it is typed.
+func PINsClash(a, b string) bool { return strings.HasPrefix(a, b) || strings.HasPrefix(b, a) }
 
 // weakness names a guessable pattern in pin, or returns "".
 func weakness(pin string) string {

@@ -1,4 +1,4 @@
-package lock
+package domain
 
 import (
 	"errors"
@@ -55,15 +55,33 @@ func TestServerZone(t *testing.T) {
 }
 
 func TestServerZoneHere(t *testing.T) {
-	if z := ServerZone(); !validZone(z) {
+	if z := ServerZone(); !ValidZone(z) {
 		t.Errorf("ServerZone() = %q, want a zone time.LoadLocation knows", z)
 	}
 }
 
 func TestDeviceZone(t *testing.T) {
 	for in, want := range map[string]string{"Europe/Lisbon": "Europe/Lisbon", "": "", "GMT+25": "", "Local": ""} {
-		if got := deviceZone(in); got != want {
-			t.Errorf("deviceZone(%q): got %q, want %q", in, got, want)
+		if got := DeviceZone(in); got != want {
+			t.Errorf("DeviceZone(%q): got %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestZoneOf(t *testing.T) {
+	for in, want := range map[string]string{"Europe/Lisbon": "Europe/Lisbon", "": "UTC", "Mars/Olympus": "UTC", "UTC": "UTC"} {
+		for range 2 { // the second time from the cache
+			if got := ZoneOf(in).String(); got != want {
+				t.Errorf("ZoneOf(%q): got %q, want %q", in, got, want)
+			}
+		}
+	}
+}
+
+func TestValidZone(t *testing.T) {
+	for in, want := range map[string]bool{"Europe/Berlin": true, "America/New_York": true, "UTC": true, "": false, "Local": false, "Europe/Nowhere": false, "GMT+25": false} {
+		if got := ValidZone(in); got != want {
+			t.Errorf("ValidZone(%q): got %v, want %v", in, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package lock
+package domain
 
 import (
 	"strings"
@@ -74,5 +74,22 @@ func TestGeneratePIN(t *testing.T) {
 			}
 		}
 		others = append(others, pin)
+	}
+}
+
+func TestPINsClash(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"583920", "583920", true},
+		{"583920", "5839201", true},
+		{"5839201", "583920", true},
+		{"583920", "583921", false},
+		{"1234", "01234", false},
+	} {
+		if got := PINsClash(tc.a, tc.b); got != tc.want {
+			t.Errorf("PINsClash(%q, %q): got %v, want %v", tc.a, tc.b, got, tc.want)
+		}
 	}
 }
