@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Access is a guest's permission to open some locks during a window, carried by
@@ -111,7 +113,7 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior pr
 			continue
 		}
 		for _, p := range pins {
-			if PINsConflict(p, n.PIN) {
+			if domain.PINsClash(p, n.PIN) {
 				return Access{}, "", &PINConflictError{LockID: lockID}
 			}
 		}
@@ -123,7 +125,7 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior pr
 		}
 		// Whatever PINFor decided, no clash ever reaches a lock.
 		for _, p := range taken {
-			if PINsConflict(p, pin) {
+			if domain.PINsClash(p, pin) {
 				return Access{}, "", ErrPINConflict
 			}
 		}

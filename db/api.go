@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Queries for the JSON API: codes with the access and guest they belong to, and
@@ -55,7 +57,7 @@ func (d *DB) CodeInfo(ctx context.Context, id int64) (CodeInfo, error) {
 // CodeQuery selects a page of codes, newest first. Zero fields do not filter.
 type CodeQuery struct {
 	LockID   int64
-	Status   string
+	Status   domain.CodeStatus
 	BeforeID int64 // keyset: only codes with a smaller id
 	Limit    int
 }

@@ -5,18 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-)
 
-// Code statuses: what the reconciler last observed, never what we hoped.
-const (
-	StatusScheduled = "scheduled" // window not open yet; not on the lock
-	StatusSetting   = "setting"   // on its way to the lock
-	StatusOnLock    = "on_lock"   // the lock confirmed it
-	StatusRemoving  = "removing"  // on its way off the lock
-	StatusRemoved   = "removed"   // the lock confirmed it gone (or it never got there)
-	StatusFailed    = "failed"    // the lock refused it; LastError says why
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // AccessCode is a code Gatehouse wants on a lock, with what was observed of it.
@@ -30,7 +21,7 @@ type AccessCode struct {
 	EndsAt        time.Time
 	TimeZone      string
 	RevokedAt     time.Time
-	Status        string
+	Status        domain.CodeStatus
 	StatusAt      time.Time
 	LastError     string
 	DeviceCodeID  string
@@ -97,9 +88,6 @@ type NewAccessCode struct {
 // soon as it is typed, so such pairs are refused.
 var ErrPINConflict = errors.New("this code clashes with another code on the lock (the same, or one starts with the other)")
 
-// PINsConflict reports whether two PINs cannot share a keypad.
-func PINsConflict(a, b string) bool { return strings.HasPrefix(a, b) || strings.HasPrefix(b, a) }
-
 // CreateAccessCode stores a new code as desired state; the reconciler puts it on
 // the lock. The PIN is checked against the lock's live codes in the same
 // transaction, so two owners cannot race two clashing codes onto one lock. The
@@ -118,7 +106,7 @@ func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode, audit ...Aud
 			return err
 		}
 		for _, p := range pins {
-			if PINsConflict(p, n.PIN) {
+			if domain.PINsClash(p, n.PIN) {
 				return ErrPINConflict
 			}
 		}
@@ -276,7 +264,7 @@ func (d *DB) RetryAccessCode(ctx context.Context, id int64, audit ...AuditEntry)
 
 // CodeObservation is what a reconcile pass learned about a code.
 type CodeObservation struct {
-	Status       string
+	Status       domain.CodeStatus
 	DeviceCodeID string // empty: unchanged
 	Error        string // empty clears the last error
 }
@@ -359,13 +347,13 @@ const OverdueAfter = 2 * time.Minute
 // but the lock has not confirmed it gone.
 func (c AccessCode) Overdue(now time.Time) bool {
 	lb := c.LeaveBy()
-	return !lb.IsZero() && (c.Status == StatusSetting || c.Status == StatusOnLock || c.Status == StatusRemoving) && now.Sub(lb) > OverdueAfter
+	return !lb.IsZero() && (c.Status == domain.StatusSetting || c.Status == domain.StatusOnLock || c.Status == domain.StatusRemoving) && now.Sub(lb) > OverdueAfter
 }
 
 // CodeCounts is how many of a lock's codes are in each status, plus how many
 // should have left but have not (overdue).
 type CodeCounts struct {
-	ByStatus map[string]int
+	ByStatus map[domain.CodeStatus]int
 	Overdue  int
 }
 
@@ -383,14 +371,14 @@ func (d *DB) AllCodeCounts(ctx context.Context) (map[int64]CodeCounts, error) {
 	out := map[int64]CodeCounts{}
 	for rows.Next() {
 		var lockID int64
-		var status string
+		var status domain.CodeStatus
 		var n, overdue int
 		if err := rows.Scan(&lockID, &status, &n, &overdue); err != nil {
 			return nil, err
 		}
 		c, ok := out[lockID]
 		if !ok {
-			c = CodeCounts{ByStatus: map[string]int{}}
+			c = CodeCounts{ByStatus: map[domain.CodeStatus]int{}}
 		}
 		c.ByStatus[status] = n
 		c.Overdue += overdue

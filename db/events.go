@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Event is one thing that happened at a lock, normalised.
@@ -13,9 +15,9 @@ type Event struct {
 	ID            int64
 	LockID        int64
 	DeviceEventID string
-	Kind          string // unlocked, locked, denied, safe_mode, code_set, code_removed, battery_low, offline, online, tamper
-	Method        string // keypad, app, manual, automatic, fingerprint, key, or empty
-	CodeID        int64  // the matched code; 0 when none
+	Kind          domain.EventKind
+	Method        domain.Method // domain.MethodNone when the connector did not say
+	CodeID        int64         // the matched code; 0 when none
 	OccurredAt    time.Time
 	Detail        string
 }
@@ -23,8 +25,8 @@ type Event struct {
 // NewEvent is an event as pulled, before matching.
 type NewEvent struct {
 	DeviceEventID string
-	Kind          string
-	Method        string
+	Kind          domain.EventKind
+	Method        domain.Method
 	DeviceCodeID  string // the connector's code id, matched to our code when known
 	OccurredAt    time.Time
 	Detail        string
@@ -33,7 +35,7 @@ type NewEvent struct {
 // IngestEvents stores pulled events and the lock's new cursor in one transaction,
 // so a crash never skips or repeats a batch. Events already stored (same lock
 // event id) are ignored. Unlocks stamp their code's first and last use. Each new
-// event gets its guest and its anomaly (classify, bursts) and is counted in
+// event gets its guest and its anomaly (domain.Classify, bursts) and is counted in
 // event_counts, in the same transaction. It returns how many events were new.
 func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, cursor string) (int, error) {
 	var added int
@@ -76,9 +78,9 @@ func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, 
 					}
 				}
 				at := unix(e.OccurredAt)
-				anomaly := classify(e.Kind, at, c)
-				if anomaly == "" && bursts.batch[e.DeviceEventID] {
-					anomaly = AnomalyDeniedBurst
+				anomaly := domain.Classify(e.Kind, time.Unix(at, 0), c.eventCode())
+				if anomaly == domain.AnomalyNone && bursts.batch[e.DeviceEventID] {
+					anomaly = domain.AnomalyDeniedBurst
 				}
 				args = append(args, lockID, e.DeviceEventID, e.Kind, e.Method, code, at, e.Detail, guest, anomaly)
 			}
@@ -93,7 +95,7 @@ func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, 
 			}
 			for rows.Next() {
 				var code sql.NullInt64
-				var kind string
+				var kind domain.EventKind
 				var at int64
 				if err := rows.Scan(&code, &kind, &at); err != nil {
 					rows.Close()
@@ -101,7 +103,7 @@ func (d *DB) IngestEvents(ctx context.Context, lockID int64, events []NewEvent, 
 				}
 				added++
 				counts.add(at, kind)
-				if code.Valid && kind == "unlocked" {
+				if code.Valid && kind == domain.EventUnlocked {
 					u, ok := uses[code.Int64]
 					if !ok {
 						u = use{at, at}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The dashboard home asks three questions, each one prepared query over an
@@ -91,7 +93,7 @@ func (d *DB) HomeLocks(ctx context.Context) ([]HomeLock, error) {
 		if err != nil {
 			return nil, fmt.Errorf("db: scan home lock: %w", err)
 		}
-		h.Counts.ByStatus = map[string]int{StatusFailed: failed}
+		h.Counts.ByStatus = map[domain.CodeStatus]int{domain.StatusFailed: failed}
 		out = append(out, h)
 	}
 	return out, rows.Err()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Demo data in bulk. `gatehouse seed-demo` makes locks, guests and accesses
@@ -17,7 +19,7 @@ import (
 // here: IngestEvents stores events a pull at a time and keeps seven indexes up to
 // date row by row, which at ten million events takes far longer than anyone
 // waits for a demo. SeedEvents gives every event exactly what ingest would have
-// given it (its guest, its anomaly from classify and the burst rule, its
+// given it (its guest, its anomaly from domain.Classify and the burst rule, its
 // event_counts bucket, its code's first and last use) but writes differently:
 //
 //   - on the write connection alone, taken out of the pool for the whole load,
@@ -321,8 +323,9 @@ func restoreEventIndexes(ctx context.Context, conn *sql.Conn) error {
 // still put it in a burst.
 type seedRow struct {
 	lock, code, guest, at int64
-	kind, method, detail  string
-	anomaly               string
+	kind                  domain.EventKind
+	method, detail        string
+	anomaly               domain.Anomaly
 }
 
 // seedLoad is one SeedEvents run.
@@ -338,7 +341,7 @@ type seedLoad struct {
 
 	queue  []seedRow       // events not yet inserted, oldest first
 	qbase  int             // the stream position of queue[0]
-	denied map[int64][]int // per lock, stream positions of its denied events in the last BurstWindow
+	denied map[int64][]int // per lock, stream positions of its denied events in the last domain.BurstWindow
 	counts map[int64]map[int64]*[2]int64
 	uses   map[int64][2]int64 // first and last unlock per code
 
@@ -350,13 +353,13 @@ type seedLoad struct {
 }
 
 // add judges an event as IngestEvents does and queues it; events older than a
-// BurstWindow before it can no longer join a burst and are inserted.
+// domain.BurstWindow before it can no longer join a burst and are inserted.
 func (l *seedLoad) add(e SeedEvent, at int64) {
 	if !l.locks[e.LockID] {
 		l.err = fmt.Errorf("db: seed: unknown lock %d", e.LockID)
 		return
 	}
-	r := seedRow{lock: e.LockID, at: at, kind: e.Kind, method: e.Method, detail: e.Detail}
+	r := seedRow{lock: e.LockID, at: at, kind: domain.EventKind(e.Kind), method: e.Method, detail: e.Detail}
 	var c seedCode
 	if e.CodeID != 0 {
 		var ok bool
@@ -366,37 +369,39 @@ func (l *seedLoad) add(e SeedEvent, at int64) {
 		}
 		r.code, r.guest = c.id, c.guest
 	}
-	switch e.Kind {
-	case KindOfflineLong, KindCodeUnused:
-		r.anomaly = e.Kind // Gatehouse's own alerts, as RaiseAlerts stores them
+	switch r.kind {
+	case domain.EventOfflineLong: // Gatehouse's own alerts, as RaiseAlerts stores them
+		r.anomaly = domain.AnomalyOfflineLong
+	case domain.EventCodeUnused:
+		r.anomaly = domain.AnomalyCodeUnused
 	default:
-		r.anomaly = classify(e.Kind, at, c.ingestCode)
+		r.anomaly = domain.Classify(r.kind, time.Unix(at, 0), c.ingestCode.eventCode())
 	}
 	pos := l.qbase + len(l.queue)
 	l.queue = append(l.queue, r)
-	if e.Kind == "denied" {
+	if r.kind == domain.EventDenied {
 		// The burst rule: a denied event is in a burst when a window of
-		// BurstWindow from some denied event holds BurstCount of them. The
-		// lock's denied events since at-BurstWindow all fit in the window that
+		// domain.BurstWindow from some denied event holds domain.BurstCount of them. The
+		// lock's denied events since at - BurstWindow all fit in the window that
 		// starts at the first of them; with this one, enough makes them all a
 		// burst (those not already standing out for another reason).
-		w := int64(BurstWindow / time.Second)
+		w := int64(domain.BurstWindow / time.Second)
 		recent := l.denied[e.LockID]
 		for len(recent) > 0 && (recent[0] < l.qbase || l.queue[recent[0]-l.qbase].at < at-w) {
 			recent = recent[1:]
 		}
 		recent = append(recent, pos)
-		if len(recent) >= BurstCount {
+		if len(recent) >= domain.BurstCount {
 			for _, p := range recent {
 				if q := &l.queue[p-l.qbase]; q.anomaly == "" {
-					q.anomaly = AnomalyDeniedBurst
+					q.anomaly = domain.AnomalyDeniedBurst
 				}
 			}
 		}
 		l.denied[e.LockID] = recent
 	}
 	if len(l.queue) >= 4096 {
-		l.flush(at - int64(BurstWindow/time.Second))
+		l.flush(at - int64(domain.BurstWindow/time.Second))
 	}
 }
 
@@ -426,10 +431,10 @@ func (l *seedLoad) insert(r seedRow) {
 		byLock[r.at/bucketSeconds] = c
 	}
 	c[0]++
-	if r.kind == "denied" {
+	if r.kind == domain.EventDenied {
 		c[1]++
 	}
-	if r.code != 0 && r.kind == "unlocked" {
+	if r.code != 0 && r.kind == domain.EventUnlocked {
 		u, ok := l.uses[r.code]
 		if !ok {
 			u = [2]int64{r.at, r.at}

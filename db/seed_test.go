@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // These tests sit inside the package: they read the write connection's pragmas
@@ -94,7 +96,7 @@ func makeSeedFixture(t *testing.T, d *DB, from time.Time) seedFixture {
 func (f seedFixture) add(t *testing.T, d *DB, k AccessCode, start, end time.Time) {
 	t.Helper()
 	dev := fmt.Sprint("code-", k.ID)
-	if err := d.ObserveCode(context.Background(), k.ID, CodeObservation{Status: StatusOnLock, DeviceCodeID: dev}); err != nil {
+	if err := d.ObserveCode(context.Background(), k.ID, CodeObservation{Status: domain.StatusOnLock, DeviceCodeID: dev}); err != nil {
 		t.Fatal(err)
 	}
 	f.codes[k.LockID] = append(f.codes[k.LockID], k.ID)
@@ -120,7 +122,7 @@ func seedHistory(f seedFixture, from time.Time, n int) []SeedEvent {
 			e.CodeID = codes[rng.IntN(len(codes))]
 		}
 		if rng.IntN(400) == 0 {
-			e.Kind = KindOfflineLong
+			e.Kind = string(domain.EventOfflineLong)
 		}
 		out = append(out, e)
 	}
@@ -204,7 +206,7 @@ func TestSeedEventsJudgesAsIngest(t *testing.T) {
 	// ids SeedEvents gave them (demo-ID, IDs from 1 in order).
 	perLock := map[int64][]NewEvent{}
 	for i, e := range history {
-		ne := NewEvent{DeviceEventID: fmt.Sprint("demo-", i+1), Kind: e.Kind, Method: e.Method, OccurredAt: e.At, Detail: e.Detail}
+		ne := NewEvent{DeviceEventID: fmt.Sprint("demo-", i+1), Kind: domain.EventKind(e.Kind), Method: domain.Method(e.Method), OccurredAt: e.At, Detail: e.Detail}
 		if e.CodeID != 0 {
 			ne.DeviceCodeID = f.dev[e.CodeID]
 		}
@@ -223,7 +225,7 @@ func TestSeedEventsJudgesAsIngest(t *testing.T) {
 	}
 	// RaiseAlerts stores its own kinds with their kind as anomaly; ingest does
 	// not judge them, so that is what the ingested copy is corrected to.
-	if _, err := ingested.w.Exec("UPDATE events SET anomaly = kind WHERE kind IN (?, ?)", KindOfflineLong, KindCodeUnused); err != nil {
+	if _, err := ingested.w.Exec("UPDATE events SET anomaly = kind WHERE kind IN (?, ?)", domain.EventOfflineLong, domain.EventCodeUnused); err != nil {
 		t.Fatal(err)
 	}
 
@@ -231,16 +233,16 @@ func TestSeedEventsJudgesAsIngest(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("events: got %d, want %d", len(got), len(want))
 	}
-	kinds := map[string]int{}
+	kinds := map[domain.Anomaly]int{}
 	for k, w := range want {
 		if g := got[k]; g != w {
 			t.Errorf("event %s: got %+v, want %+v (as ingested)", k, g, w)
 		}
 		if w.anomaly != "" {
-			kinds[w.anomaly]++
+			kinds[domain.Anomaly(w.anomaly)]++
 		}
 	}
-	for _, a := range []string{AnomalyDeniedBurst, AnomalyOutsideWindow, AnomalyRevokedUsed, AnomalyTamper, AnomalySafeMode, AnomalyOfflineLong} {
+	for _, a := range []domain.Anomaly{domain.AnomalyDeniedBurst, domain.AnomalyOutsideWindow, domain.AnomalyRevokedUsed, domain.AnomalyTamper, domain.AnomalySafeMode, domain.AnomalyOfflineLong} {
 		if kinds[a] == 0 {
 			t.Errorf("the history holds no %s: the comparison proves less than it should", a)
 		}
@@ -259,7 +261,7 @@ func TestSeedEventsJudgesAsIngest(t *testing.T) {
 	}
 }
 
-func sum(m map[string]int) int {
+func sum[K comparable](m map[K]int) int {
 	n := 0
 	for _, v := range m {
 		n += v

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The timeline reads events newest first, filtered by lock, guest, kind, dates
@@ -17,32 +19,8 @@ import (
 // page costs the same on the first day and after ten million events; see
 // driverOf and the EXPLAIN QUERY PLAN checks in timeline_test.go.
 
-// Anomalies: why an event stands out, stored in events.anomaly.
-const (
-	AnomalyDeniedBurst   = "denied_burst"   // BurstCount or more denied on a lock within BurstWindow
-	AnomalySafeMode      = "safe_mode"      // the keypad locked itself after wrong codes
-	AnomalyTamper        = "tamper"         // the lock reported tampering
-	AnomalyOutsideWindow = "outside_window" // a code used (or tried) outside its window
-	AnomalyRevokedUsed   = "revoked_used"   // a revoked code opened the door: the lock still holds it
-	AnomalyOfflineLong   = "offline_long"   // Gatehouse's alert: a lock offline for over OfflineAlertAfter
-	AnomalyCodeUnused    = "code_unused"    // Gatehouse's alert: a revealed code not used UnusedAlertAfter into its window
-)
-
-// Kinds of the events Gatehouse raises itself (RaiseAlerts) for anomalies that
-// are conditions rather than events: nothing happens at the door when a lock
-// stays offline or a guest does not come.
-const (
-	KindOfflineLong = "offline_long"
-	KindCodeUnused  = "code_unused"
-)
-
-// Thresholds of the anomaly rules.
-const (
-	BurstCount        = 3
-	BurstWindow       = 5 * time.Minute
-	OfflineAlertAfter = time.Hour
-	UnusedAlertAfter  = 6 * time.Hour
-)
+// Anomaly kinds, the alert kinds and the thresholds of the anomaly rules are
+// domain's; db stores them and finds bursts, which need the lock's other events.
 
 // alertPrefix starts the device event id of Gatehouse's own alert events; no
 // connector makes ids like it (sim-N, Seam's UUIDs, h-HASH).
@@ -55,8 +33,8 @@ const bucketSeconds = 900
 // TimelineEvent is an event with its guest and anomaly.
 type TimelineEvent struct {
 	Event
-	GuestID int64  // the guest behind the matched code; 0 when none
-	Anomaly string // one of the Anomaly constants, or ""
+	GuestID int64          // the guest behind the matched code; 0 when none
+	Anomaly domain.Anomaly // domain.AnomalyNone when the event does not stand out
 }
 
 // TimeSpan is [From, To); a zero bound is open.
@@ -66,7 +44,7 @@ type TimeSpan struct{ From, To time.Time }
 type TimelineFilter struct {
 	LockID    int64
 	GuestID   int64
-	Kind      string
+	Kind      domain.EventKind
 	Anomalies bool
 	// Span bounds occurred_at. With PerLock set (dates read in each lock's own
 	// zone when locks differ), Span must be the union of its spans: it is the
@@ -460,9 +438,10 @@ func (d *DB) EachTimelineEvent(ctx context.Context, f TimelineFilter, asOf int64
 			return fmt.Errorf("db: scan timeline event: %w", err)
 		}
 		e.CodeID, e.GuestID, e.OccurredAt = code.Int64, guest.Int64, time.Unix(at, 0).UTC()
-		e.Kind, packed, _ = strings.Cut(packed, "\x1f")
-		e.Method, packed, _ = strings.Cut(packed, "\x1f")
-		e.Anomaly, e.Detail, _ = strings.Cut(packed, "\x1f")
+		kind, packed, _ := strings.Cut(packed, "\x1f")
+		method, packed, _ := strings.Cut(packed, "\x1f")
+		anomaly, detail, _ := strings.Cut(packed, "\x1f")
+		e.Kind, e.Method, e.Anomaly, e.Detail = domain.EventKind(kind), domain.Method(method), domain.Anomaly(anomaly), detail
 		if err := fn(e); err != nil {
 			return err
 		}
@@ -560,15 +539,10 @@ func (d *DB) TimelineLocks(ctx context.Context) ([]TimelineLock, error) {
 // DayMark is the events of one kind in one slot of a day at a lock.
 type DayMark struct {
 	Slot      int // slots since the start of the day
-	Kind      string
+	Kind      domain.EventKind
 	Count     int
 	Anomalies int
 }
-
-// Kinds are what connectors normalise events to (lock.EventKind, which db
-// cannot import) and Gatehouse's alert kinds.
-var Kinds = []string{"unlocked", "locked", "denied", "safe_mode", "code_set", "code_removed", "battery_low",
-	"offline", "online", "tamper", KindOfflineLong, KindCodeUnused}
 
 // LockDayMarks counts a lock's events in [from, to) by slot and kind, for the
 // 24-hour strip. The counts come from events_lock_kind_time alone (one range per
@@ -588,7 +562,7 @@ func (d *DB) LockDayMarks(ctx context.Context, lockID int64, from, to time.Time,
 				rows.Close()
 				return nil, fmt.Errorf("db: scan day mark: %w", err)
 			}
-			k := [2]string{strconv.Itoa(m.Slot), m.Kind}
+			k := [2]string{strconv.Itoa(m.Slot), string(m.Kind)}
 			i, ok := at[k]
 			if !ok {
 				i = len(out)
@@ -617,12 +591,12 @@ type statement struct {
 func dayMarksSQL(lockID int64, from, to time.Time, slot time.Duration) []statement {
 	step := int64(slot / time.Second)
 	args := []any{unix(from), step, lockID}
-	for _, k := range Kinds {
-		args = append(args, k)
+	for _, k := range domain.EventKinds {
+		args = append(args, string(k))
 	}
 	return []statement{
 		{`SELECT (occurred_at - ?) / ?, kind, count(*) FROM events
-			WHERE lock_id = ? AND kind IN (?` + strings.Repeat(", ?", len(Kinds)-1) + `) AND occurred_at >= ? AND occurred_at < ? GROUP BY 1, 2`,
+			WHERE lock_id = ? AND kind IN (?` + strings.Repeat(", ?", len(domain.EventKinds)-1) + `) AND occurred_at >= ? AND occurred_at < ? GROUP BY 1, 2`,
 			append(args, unix(from), unix(to))},
 		{`SELECT (occurred_at - ?) / ?, kind, count(*) FROM events
 			WHERE lock_id = ? AND anomaly != '' AND occurred_at >= ? AND occurred_at < ? GROUP BY 1, 2`,
@@ -804,40 +778,29 @@ func ingestCodes(ctx context.Context, tx *sql.Tx, lockID int64) (map[string]inge
 	return codes, rows.Err()
 }
 
-// classify is an event's anomaly from itself and its code alone (c.id 0: no
-// code matched); bursts need the lock's other events and come from burstsFor.
-func classify(kind string, at int64, c ingestCode) string {
-	switch kind {
-	case "safe_mode":
-		return AnomalySafeMode
-	case "tamper":
-		return AnomalyTamper
-	case "unlocked", "denied":
-		if c.id == 0 {
-			return ""
-		}
-		if c.revoked != 0 && at >= c.revoked {
-			if kind == "unlocked" {
-				return AnomalyRevokedUsed // refused after revocation is the lock doing its job
-			}
-			return ""
-		}
-		if (c.starts != 0 && at < c.starts) || (c.ends != 0 && at >= c.ends) {
-			return AnomalyOutsideWindow
-		}
+// eventCode is c as domain.Classify needs it.
+func (c ingestCode) eventCode() domain.EventCode {
+	if c.id == 0 {
+		return domain.EventCode{}
 	}
-	return ""
+	at := func(u int64) time.Time {
+		if u == 0 {
+			return time.Time{}
+		}
+		return time.Unix(u, 0)
+	}
+	return domain.EventCode{Matched: true, Starts: at(c.starts), Ends: at(c.ends), Revoked: at(c.revoked)}
 }
 
 // bursts are the denied events that new ones put in a burst: some 5-minute
-// window holds BurstCount or more denied events of the lock.
+// window holds domain.BurstCount or more denied events of the lock.
 type bursts struct {
 	batch    map[string]bool // new events, by device event id
 	existing []int64         // stored events not yet marked, by id
 }
 
 // burstsFor finds the bursts among a batch's denied events and the lock's stored
-// denied events within BurstWindow of them, before the batch is stored, so new
+// denied events within domain.BurstWindow of them, before the batch is stored, so new
 // events are stored marked and only older ones are updated.
 func burstsFor(ctx context.Context, tx *sql.Tx, lockID int64, events []NewEvent) (bursts, error) {
 	type point struct {
@@ -849,7 +812,7 @@ func burstsFor(ctx context.Context, tx *sql.Tx, lockID int64, events []NewEvent)
 	var pts []point
 	var lo, hi int64
 	for _, e := range events {
-		if e.Kind != "denied" {
+		if e.Kind != domain.EventDenied {
 			continue
 		}
 		at := unix(e.OccurredAt)
@@ -864,9 +827,9 @@ func burstsFor(ctx context.Context, tx *sql.Tx, lockID int64, events []NewEvent)
 	if len(pts) == 0 {
 		return bursts{}, nil
 	}
-	w := int64(BurstWindow / time.Second)
+	w := int64(domain.BurstWindow / time.Second)
 	rows, err := tx.QueryContext(ctx, `SELECT id, device_event_id, occurred_at, anomaly = '' FROM events
-		WHERE lock_id = ? AND kind = 'denied' AND occurred_at >= ? AND occurred_at <= ?`, lockID, lo-w, hi+w)
+		WHERE lock_id = ? AND kind = ? AND occurred_at >= ? AND occurred_at <= ?`, lockID, domain.EventDenied, lo-w, hi+w)
 	if err != nil {
 		return bursts{}, fmt.Errorf("db: denied events near a batch: %w", err)
 	}
@@ -904,7 +867,7 @@ func burstsFor(ctx context.Context, tx *sql.Tx, lockID int64, events []NewEvent)
 		for j+1 < len(all) && all[j+1].at <= all[i].at+w {
 			j++
 		}
-		if j-i+1 < BurstCount {
+		if j-i+1 < domain.BurstCount {
 			continue
 		}
 		for k := max(i, marked+1); k <= j; k++ {
@@ -933,7 +896,7 @@ func markBursts(ctx context.Context, tx *sql.Tx, b bursts) error {
 			args[i] = id
 		}
 		ids = ids[n:]
-		if _, err := tx.ExecContext(ctx, "UPDATE events SET anomaly = '"+AnomalyDeniedBurst+"' WHERE anomaly = '' AND id IN (?"+
+		if _, err := tx.ExecContext(ctx, "UPDATE events SET anomaly = '"+string(domain.AnomalyDeniedBurst)+"' WHERE anomaly = '' AND id IN (?"+
 			strings.Repeat(", ?", n-1)+")", args...); err != nil {
 			return fmt.Errorf("db: mark burst: %w", err)
 		}
@@ -944,14 +907,14 @@ func markBursts(ctx context.Context, tx *sql.Tx, b bursts) error {
 // bucketCounts are new events per event_counts bucket: total and denied.
 type bucketCounts map[int64]*[2]int64
 
-func (b bucketCounts) add(at int64, kind string) {
+func (b bucketCounts) add(at int64, kind domain.EventKind) {
 	c := b[at/bucketSeconds]
 	if c == nil {
 		c = &[2]int64{}
 		b[at/bucketSeconds] = c
 	}
 	c[0]++
-	if kind == "denied" {
+	if kind == domain.EventDenied {
 		c[1]++
 	}
 }
@@ -989,8 +952,8 @@ func (b bucketCounts) save(ctx context.Context, tx *sql.Tx, lockID int64) error 
 // ---- Alerts: anomalies that are conditions, not events ----
 
 // RaiseAlerts stores an alert event for each condition that holds at now and
-// has none yet: a lock offline for over OfflineAlertAfter (one per offline
-// spell), and an access whose code was revealed but not used UnusedAlertAfter
+// has none yet: a lock offline for over domain.OfflineAlertAfter (one per offline
+// spell), and an access whose code was revealed but not used domain.UnusedAlertAfter
 // after its window opened (or by its end, if sooner). Each alert is an event
 // at the moment the condition began to hold, with a device event id naming the
 // condition, so raising it again is a no-op and several replicas may run this
@@ -999,11 +962,13 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 	now := unix(d.now())
 	type alert struct {
 		lock, code, guest, at int64
-		dev, kind             string
+		dev                   string
+		kind                  domain.EventKind
+		anomaly               domain.Anomaly
 	}
 	var alerts []alert
 	rows, err := d.r.QueryContext(ctx, `SELECT id, offline_since FROM locks
-		WHERE online = 0 AND offline_since IS NOT NULL AND offline_since <= ? AND removed_at IS NULL`, now-int64(OfflineAlertAfter/time.Second))
+		WHERE online = 0 AND offline_since IS NOT NULL AND offline_since <= ? AND removed_at IS NULL`, now-int64(domain.OfflineAlertAfter/time.Second))
 	if err != nil {
 		return 0, fmt.Errorf("db: offline locks: %w", err)
 	}
@@ -1013,8 +978,8 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, fmt.Errorf("db: offline locks: %w", err)
 		}
-		alerts = append(alerts, alert{lock: id, at: since + int64(OfflineAlertAfter/time.Second),
-			dev: alertPrefix + "offline:" + strconv.FormatInt(since, 10), kind: KindOfflineLong})
+		alerts = append(alerts, alert{lock: id, at: since + int64(domain.OfflineAlertAfter/time.Second),
+			dev: alertPrefix + "offline:" + strconv.FormatInt(since, 10), kind: domain.EventOfflineLong, anomaly: domain.AnomalyOfflineLong})
 	}
 	if err := rows.Close(); err != nil {
 		return 0, fmt.Errorf("db: offline locks: %w", err)
@@ -1041,7 +1006,7 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 		}
 		if at, ok := unusedAlertAt(opened, ends, revealed, used, now); ok {
 			alerts = append(alerts, alert{lock: lock, code: code, guest: guest, at: at,
-				dev: alertPrefix + "unused:" + strconv.FormatInt(access, 10), kind: KindCodeUnused})
+				dev: alertPrefix + "unused:" + strconv.FormatInt(access, 10), kind: domain.EventCodeUnused, anomaly: domain.AnomalyCodeUnused})
 		}
 	}
 	if err := rows.Close(); err != nil {
@@ -1058,7 +1023,7 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 			err := tx.QueryRowContext(ctx, `INSERT INTO events (lock_id, device_event_id, kind, method, code_id, occurred_at, detail, guest_id, anomaly)
 				VALUES (?, ?, ?, '', ?, ?, '', ?, ?) ON CONFLICT (lock_id, device_event_id) DO NOTHING RETURNING occurred_at`,
 				a.lock, a.dev, a.kind, sql.NullInt64{Int64: a.code, Valid: a.code != 0}, a.at,
-				sql.NullInt64{Int64: a.guest, Valid: a.guest != 0}, a.kind).Scan(&at)
+				sql.NullInt64{Int64: a.guest, Valid: a.guest != 0}, a.anomaly).Scan(&at)
 			if err == sql.ErrNoRows {
 				continue // raised before
 			}
@@ -1078,14 +1043,14 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 }
 
 // unusedAlertAt is when "revealed but not used" began to hold for an access whose
-// window opened at opened (and ends at ends, 0: never): UnusedAlertAfter later,
+// window opened at opened (and ends at ends, 0: never): domain.UnusedAlertAfter later,
 // or at the window's end if sooner, or at the reveal if later still; false when
 // it does not hold at now.
 func unusedAlertAt(opened, ends int64, revealed, used sql.NullInt64, now int64) (int64, bool) {
 	if !revealed.Valid || (ends != 0 && revealed.Int64 >= ends) {
 		return 0, false // never revealed, or revealed too late to be used
 	}
-	at := opened + int64(UnusedAlertAfter/time.Second)
+	at := opened + int64(domain.UnusedAlertAfter/time.Second)
 	if ends != 0 && ends < at {
 		at = ends
 	}

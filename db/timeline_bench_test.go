@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The timeline's benchmarks run over a generated history: 10 locks in two zones,
@@ -149,7 +150,7 @@ func buildHistory(ctx context.Context, d *db.DB, n int, from, to time.Time) erro
 				return err
 			}
 			dev := fmt.Sprintf("dev-%d", cs[0].ID)
-			if err := d.ObserveCode(ctx, cs[0].ID, db.CodeObservation{Status: db.StatusRemoved, DeviceCodeID: dev}); err != nil {
+			if err := d.ObserveCode(ctx, cs[0].ID, db.CodeObservation{Status: domain.StatusRemoved, DeviceCodeID: dev}); err != nil {
 				return err
 			}
 			stays = append(stays, code{dev, s, s.Add(stay)})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // TestTimelinePlans checks the plan SQLite chooses for every timeline filter,
@@ -193,7 +194,7 @@ func newHistory(t *testing.T) *history {
 }
 
 // store stores events named e1, e2... in the order given, or by ids.
-func (h *history) store(kinds []string, at []time.Time, ids ...int) {
+func (h *history) store(kinds []domain.EventKind, at []time.Time, ids ...int) {
 	h.t.Helper()
 	var evs []db.NewEvent
 	for i := range kinds {
@@ -210,9 +211,9 @@ func (h *history) store(kinds []string, at []time.Time, ids ...int) {
 }
 
 // anomalies maps device event ids to anomalies.
-func (h *history) anomalies() map[string]string {
+func (h *history) anomalies() map[string]domain.Anomaly {
 	h.t.Helper()
-	out := map[string]string{}
+	out := map[string]domain.Anomaly{}
 	p, err := h.d.Timeline(context.Background(), db.TimelineFilter{}, db.TimelinePageQuery{Limit: 100_000})
 	if err != nil {
 		h.t.Fatal(err)
@@ -231,18 +232,18 @@ func TestDeniedBursts(t *testing.T) {
 	for seed := range 20 {
 		rng := rand.New(rand.NewPCG(uint64(seed), 9))
 		h := newHistory(t)
-		var kinds []string
+		var kinds []domain.EventKind
 		var at []time.Time
 		for i, sec := 0, 0; i < 60; i++ {
 			sec += rng.IntN(200)
-			kinds = append(kinds, []string{"denied", "denied", "unlocked", "locked"}[rng.IntN(4)])
+			kinds = append(kinds, []domain.EventKind{"denied", "denied", "unlocked", "locked"}[rng.IntN(4)])
 			at = append(at, base.Add(time.Duration(sec)*time.Second))
 		}
 		// Delivered in batches, each batch in a shuffled order, some late.
 		idx := rng.Perm(len(kinds))
 		for len(idx) > 0 {
 			n := min(len(idx), 1+rng.IntN(12))
-			var k []string
+			var k []domain.EventKind
 			var a []time.Time
 			for _, i := range idx[:n] {
 				k, a = append(k, kinds[i]), append(a, at[i])
@@ -252,20 +253,20 @@ func TestDeniedBursts(t *testing.T) {
 		}
 		got := h.anomalies()
 		for i := range kinds {
-			want := ""
+			want := domain.AnomalyNone
 			if kinds[i] == "denied" {
 				for j := range kinds { // a window [at[j], at[j]+5min] holding i and 3 denied
-					if kinds[j] != "denied" || at[j].After(at[i]) || at[i].Sub(at[j]) > db.BurstWindow {
+					if kinds[j] != "denied" || at[j].After(at[i]) || at[i].Sub(at[j]) > domain.BurstWindow {
 						continue
 					}
 					n := 0
 					for k := range kinds {
-						if kinds[k] == "denied" && !at[k].Before(at[j]) && at[k].Sub(at[j]) <= db.BurstWindow {
+						if kinds[k] == "denied" && !at[k].Before(at[j]) && at[k].Sub(at[j]) <= domain.BurstWindow {
 							n++
 						}
 					}
-					if n >= db.BurstCount {
-						want = db.AnomalyDeniedBurst
+					if n >= domain.BurstCount {
+						want = domain.AnomalyDeniedBurst
 					}
 				}
 			}
@@ -281,7 +282,7 @@ func TestEventCounts(t *testing.T) {
 	ctx := context.Background()
 	h := newHistory(t)
 	day := time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
-	h.store([]string{"denied", "unlocked", "locked"}, []time.Time{day.Add(time.Hour), day.Add(2 * time.Hour), day.Add(25 * time.Hour)})
+	h.store([]domain.EventKind{"denied", "unlocked", "locked"}, []time.Time{day.Add(time.Hour), day.Add(2 * time.Hour), day.Add(25 * time.Hour)})
 	// The same events pulled again count once.
 	if _, err := h.d.IngestEvents(ctx, h.lock, []db.NewEvent{{DeviceEventID: "e1", Kind: "denied", OccurredAt: day.Add(time.Hour)}}, ""); err != nil {
 		t.Fatal(err)
@@ -405,10 +406,10 @@ func TestTimelinePagesWithDates(t *testing.T) {
 	ctx := context.Background()
 	h := newHistory(t)
 	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	var kinds []string
+	var kinds []domain.EventKind
 	var at []time.Time
 	for i := range 300 {
-		kinds, at = append(kinds, []string{"unlocked", "locked", "denied"}[i%3]), append(at, base.Add(time.Duration(i)*17*time.Minute))
+		kinds, at = append(kinds, []domain.EventKind{"unlocked", "locked", "denied"}[i%3]), append(at, base.Add(time.Duration(i)*17*time.Minute))
 	}
 	h.store(kinds, at)
 	for _, f := range []db.TimelineFilter{

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 	"github.com/gatehouse/gatehouse/lock/sim"
@@ -89,7 +90,7 @@ func TestBrowserTimelineJourney(t *testing.T) {
 				t.Fatal(err)
 			}
 			codes[name] = c
-			return c.Status == db.StatusOnLock
+			return c.Status == domain.StatusOnLock
 		})
 	}
 	var history []db.NewEvent

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/softkey"
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/internal/testkit/binary"
@@ -480,7 +481,7 @@ func crashConverged(t *testing.T, d *sql.DB, led *crashLedger, lockIDs []int64) 
 		t.Fatalf("converged? read the codes: %v", err)
 	}
 	type code struct {
-		status  string
+		status  domain.CodeStatus
 		lock    int64
 		revoked bool
 	}
@@ -495,9 +496,9 @@ func crashConverged(t *testing.T, d *sql.DB, led *crashLedger, lockIDs []int64) 
 	}
 	closeRows(t, rows, "the codes")
 	for id, c := range codes {
-		want := db.StatusOnLock
+		want := domain.StatusOnLock
 		if c.revoked {
-			want = db.StatusRemoved
+			want = domain.StatusRemoved
 		}
 		if c.status != want {
 			return fmt.Sprintf("code %d is %s, want %s", id, c.status, want)

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/internal/testkit/binary"
 	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
@@ -40,8 +40,8 @@ import (
 
 // codeStatus is a code as the API reports it.
 type codeStatus struct {
-	Status    string `json:"status"`
-	LastError string `json:"last_error"`
+	Status    domain.CodeStatus `json:"status"`
+	LastError string            `json:"last_error"`
 }
 
 func (o *procOwner) code(id int64) codeStatus {
@@ -58,7 +58,7 @@ func (o *procOwner) code(id int64) codeStatus {
 
 // waitCode polls a code until it has status want, for at most limit (a
 // guard against a hang).
-func (o *procOwner) waitCode(id int64, want string, limit time.Duration) codeStatus {
+func (o *procOwner) waitCode(id int64, want domain.CodeStatus, limit time.Duration) codeStatus {
 	o.t.Helper()
 	var c codeStatus
 	testkit.PollUntilReport(o.t, limit, fmt.Sprintf("code %d to be %s", id, want), func() bool {
@@ -70,7 +70,7 @@ func (o *procOwner) waitCode(id int64, want string, limit time.Duration) codeSta
 
 // holdFor checks, every 200 ms for d, that each code keeps one of the
 // statuses allowed for it.
-func (o *procOwner) holdFor(d time.Duration, allowed map[int64][]string) {
+func (o *procOwner) holdFor(d time.Duration, allowed map[int64][]domain.CodeStatus) {
 	o.t.Helper()
 	// Not synchronisation: nothing is awaited; samples over d, any one can fail.
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
@@ -127,7 +127,7 @@ func TestFaultsSimLockOffline(t *testing.T) {
 		t.Fatal("give access to Ana: refused")
 	}
 	_, anaPIN := reveal(s.Secrets.Client(10*time.Second), s.Base, ana.Token)
-	o.waitCode(ana.Codes[0], db.StatusOnLock, 15*time.Second)
+	o.waitCode(ana.Codes[0], domain.StatusOnLock, 15*time.Second)
 
 	// The lock goes offline. Ben's new access cannot reach it and Ana's
 	// revoked one cannot leave it: both wait, however many passes run.
@@ -144,9 +144,9 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	// A status is what the lock last reported: Ana's code is still on it
 	// (revoked), or on its way off; Ben's is not on it yet. Neither may be
 	// reported done while the lock cannot confirm it.
-	waiting := map[int64][]string{
-		ana.Codes[0]: {db.StatusOnLock, db.StatusRemoving},
-		ben.Codes[0]: {db.StatusScheduled, db.StatusSetting},
+	waiting := map[int64][]domain.CodeStatus{
+		ana.Codes[0]: {domain.StatusOnLock, domain.StatusRemoving},
+		ben.Codes[0]: {domain.StatusScheduled, domain.StatusSetting},
 	}
 	o.holdFor(3*time.Second, waiting)
 	if c := o.code(ben.Codes[0]); !strings.Contains(c.LastError, "offline") {
@@ -166,8 +166,8 @@ func TestFaultsSimLockOffline(t *testing.T) {
 	if status, _, err := o.post(lockPath+"/sim/online", nil); err != nil || status != http.StatusOK {
 		t.Fatalf("online switch: %d %v", status, err)
 	}
-	o.waitCode(ana.Codes[0], db.StatusRemoved, 15*time.Second)
-	o.waitCode(ben.Codes[0], db.StatusOnLock, 15*time.Second)
+	o.waitCode(ana.Codes[0], domain.StatusRemoved, 15*time.Second)
+	o.waitCode(ben.Codes[0], domain.StatusOnLock, 15*time.Second)
 	simCodes := simCodesOn(t, s, lockID)
 	if len(simCodes) != 1 || simCodes[0] != ben.Codes[0] {
 		t.Errorf("the simulated lock holds codes %v, want only Ben's (%d)", simCodes, ben.Codes[0])
@@ -246,7 +246,7 @@ func TestFaultsSeamOutage(t *testing.T) {
 	if !ok {
 		t.Fatal("give access to Ana: refused")
 	}
-	o.waitCode(ana.Codes[0], db.StatusSetting, 15*time.Second)
+	o.waitCode(ana.Codes[0], domain.StatusSetting, 15*time.Second)
 	testkit.PollUntil(t, 10*time.Second, "one copy of Ana's code on Seam", func() bool { return copies(ana.Codes[0]) == 1 })
 
 	// The whole workspace goes down. Ana's revoked code cannot leave and Ben's
@@ -267,9 +267,9 @@ func TestFaultsSeamOutage(t *testing.T) {
 	}
 	anaErr := o.waitErr(ana.Codes[0])
 	o.waitErr(ben.Codes[0])
-	o.holdFor(3*time.Second, map[int64][]string{
-		ana.Codes[0]: {db.StatusSetting, db.StatusRemoving},
-		ben.Codes[0]: {db.StatusScheduled, db.StatusSetting},
+	o.holdFor(3*time.Second, map[int64][]domain.CodeStatus{
+		ana.Codes[0]: {domain.StatusSetting, domain.StatusRemoving},
+		ben.Codes[0]: {domain.StatusScheduled, domain.StatusSetting},
 	})
 	if !strings.Contains(anaErr, "503") {
 		t.Errorf("Ana's code during the outage: error %q, want Seam's HTTP 503", anaErr)
@@ -292,8 +292,8 @@ func TestFaultsSeamOutage(t *testing.T) {
 			t.Fatalf("retry code %d: %d %v", code, status, err)
 		}
 	}
-	o.waitCode(ana.Codes[0], db.StatusRemoved, 15*time.Second)
-	o.waitCode(ben.Codes[0], db.StatusSetting, 15*time.Second)
+	o.waitCode(ana.Codes[0], domain.StatusRemoved, 15*time.Second)
+	o.waitCode(ben.Codes[0], domain.StatusSetting, 15*time.Second)
 	testkit.PollUntil(t, 10*time.Second, "one copy of Ben's code on Seam", func() bool { return copies(ben.Codes[0]) == 1 })
 	if a, b := copies(ana.Codes[0]), copies(ben.Codes[0]); a != 0 || b != 1 {
 		t.Errorf("after the outage: %d copies of Ana's code, %d of Ben's on Seam; want 0 and 1", a, b)

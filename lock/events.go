@@ -135,8 +135,8 @@ func newEvents(evs []Event, now func() time.Time) []db.NewEvent {
 		}
 		out = append(out, db.NewEvent{
 			DeviceEventID: id,
-			Kind:          string(e.Kind),
-			Method:        string(e.Method),
+			Kind:          e.Kind,
+			Method:        e.Method,
 			DeviceCodeID:  e.CodeID,
 			OccurredAt:    at,
 			Detail:        clip(e.Detail),

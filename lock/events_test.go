@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
@@ -20,7 +21,7 @@ func (e *env) events(lockID int64) []db.Event {
 	return evs
 }
 
-func (e *env) keypad(dev, pin, want string) {
+func (e *env) keypad(dev, pin string, want domain.EventKind) {
 	e.t.Helper()
 	res, err := e.sim.Keypad(e.ctx, dev, pin)
 	if err != nil {
@@ -45,15 +46,15 @@ func TestEventsMatchedAndDeduplicated(t *testing.T) {
 
 	e.pull()
 	evs := e.events(l.ID)
-	kinds := map[string]int{}
+	kinds := map[domain.EventKind]int{}
 	for _, ev := range evs {
 		kinds[ev.Kind]++
 		switch ev.Kind {
-		case string(lock.EventUnlocked), string(lock.EventCodeSet):
+		case domain.EventUnlocked, domain.EventCodeSet:
 			if ev.CodeID != c.ID {
 				t.Errorf("%s event: got code %d, want %d", ev.Kind, ev.CodeID, c.ID)
 			}
-		case string(lock.EventDenied):
+		case domain.EventDenied:
 			if ev.CodeID != 0 {
 				t.Errorf("wrong-code event: got code %d, want none", ev.CodeID)
 			}
@@ -124,7 +125,7 @@ func TestEventsWhileOffline(t *testing.T) {
 	if got := e.code(c.ID); got.FirstUsedAt.IsZero() {
 		t.Errorf("first use after the lock is back: got none, want stamped")
 	}
-	kinds := map[string]int{}
+	kinds := map[domain.EventKind]int{}
 	for _, ev := range e.events(l.ID) {
 		kinds[ev.Kind]++
 	}
@@ -196,8 +197,8 @@ func TestEventsPages(t *testing.T) {
 			l, dev := e.addLock("Front door")
 			err := e.store.SimUpdate(e.ctx, func(tx *db.SimTx) error {
 				for i := range n {
-					if _, err := tx.AppendEvent(e.ctx, db.SimEvent{DeviceID: dev, Kind: string(lock.EventLocked),
-						Method: string(lock.MethodAutomatic), At: e.clk.Now().Add(time.Duration(i) * time.Second), Detail: fmt.Sprint(i)}); err != nil {
+					if _, err := tx.AppendEvent(e.ctx, db.SimEvent{DeviceID: dev, Kind: string(domain.EventLocked),
+						Method: string(domain.MethodAutomatic), At: e.clk.Now().Add(time.Duration(i) * time.Second), Detail: fmt.Sprint(i)}); err != nil {
 						return err
 					}
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
@@ -149,7 +150,7 @@ func (e *env) code(id int64) db.AccessCode {
 }
 
 // wantStatus checks a code's status and last error ("*" accepts any non-empty error).
-func (e *env) wantStatus(id int64, status, lastErr string) db.AccessCode {
+func (e *env) wantStatus(id int64, status domain.CodeStatus, lastErr string) db.AccessCode {
 	e.t.Helper()
 	c := e.code(id)
 	if c.Status != status {

@@ -6,6 +6,8 @@ package lock
 import (
 	"context"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Capabilities says what a lock accepts, so codes can be generated and checked before
@@ -34,23 +36,16 @@ type Device struct {
 	Caps         Capabilities
 }
 
-// Window is when a code may open the door. A zero Start and End means permanent.
-type Window struct {
-	Start time.Time
-	End   time.Time
-}
-
-// Permanent reports whether the window has no bounds.
-func (w Window) Permanent() bool { return w.Start.IsZero() && w.End.IsZero() }
-
 // CodeSpec is what Gatehouse asks a lock to hold.
 type CodeSpec struct {
 	Name   string
 	PIN    string
-	Window Window
+	Window domain.Window
 }
 
-// CodeStatus is the connector's view of a code on a lock.
+// CodeStatus is the connector's view of a code on a lock, as it reports it: a
+// different thing from domain.CodeStatus, which is what Gatehouse stores of its
+// own codes. The reconciler turns the one into the other.
 type CodeStatus string
 
 const (
@@ -67,47 +62,18 @@ type Code struct {
 	DeviceID string
 	Name     string
 	PIN      string // empty when the connector does not disclose it
-	Window   Window
+	Window   domain.Window
 	Status   CodeStatus
 	Errors   []string // vendor error messages that keep the code from working
 	Warnings []string
 }
 
-// EventKind is a normalised event kind.
-type EventKind string
-
-const (
-	EventUnlocked    EventKind = "unlocked"
-	EventLocked      EventKind = "locked"
-	EventDenied      EventKind = "denied"
-	EventSafeMode    EventKind = "safe_mode"
-	EventCodeSet     EventKind = "code_set"
-	EventCodeRemoved EventKind = "code_removed"
-	EventBatteryLow  EventKind = "battery_low"
-	EventOffline     EventKind = "offline"
-	EventOnline      EventKind = "online"
-	EventTamper      EventKind = "tamper"
-)
-
-// Method is how an unlock or lock happened.
-type Method string
-
-const (
-	MethodNone        Method = ""
-	MethodKeypad      Method = "keypad"
-	MethodApp         Method = "app"
-	MethodManual      Method = "manual"
-	MethodAutomatic   Method = "automatic"
-	MethodFingerprint Method = "fingerprint"
-	MethodKey         Method = "key"
-)
-
 // Event is one thing that happened at a lock, normalised.
 type Event struct {
 	ID       string // the connector's own event id, used for de-duplication
 	DeviceID string
-	Kind     EventKind
-	Method   Method
+	Kind     domain.EventKind
+	Method   domain.Method
 	CodeID   string // the connector's code id when the event names one
 	At       time.Time
 	Detail   string // short vendor detail, never a PIN

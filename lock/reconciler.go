@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The reconciler is the only code that writes to locks. What owners ask for is
@@ -63,7 +64,7 @@ type Options struct {
 	Interval    time.Duration                                                 // reconcile timer; default 15s
 	EventEvery  time.Duration                                                 // event pull timer; default 30s
 	Holder      string                                                        // lease holder id, unique per process; default host-pid-random
-	DefaultZone string                                                        // zone for locks whose connector reports none; default ServerZone()
+	DefaultZone string                                                        // zone for locks whose connector reports none; default domain.ServerZone()
 	Log         *slog.Logger                                                  // nil: slog.Default()
 	// Jitter spreads a retry delay (Jitter, in production); nil keeps exact delays.
 	Jitter func(time.Duration) time.Duration
@@ -110,8 +111,8 @@ func NewReconciler(o Options) *Reconciler {
 	if r.holder == "" {
 		r.holder = DefaultHolder()
 	}
-	if !validZone(r.zone) {
-		r.zone = ServerZone()
+	if !domain.ValidZone(r.zone) {
+		r.zone = domain.ServerZone()
 	}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -380,7 +381,7 @@ func StateOf(d Device) db.DeviceState {
 		Locked:          d.Locked,
 		Battery:         d.Battery,
 		Firmware:        d.Firmware,
-		TimeZone:        deviceZone(d.TimeZone),
+		TimeZone:        domain.DeviceZone(d.TimeZone),
 		NativeSchedules: d.Caps.NativeSchedules,
 		Slots:           d.Caps.Slots,
 		MinCodeLen:      d.Caps.MinCodeLen,
@@ -590,34 +591,34 @@ func wantOn(c db.AccessCode, now time.Time, native bool) bool {
 
 // codeWindow is the window sent with a code: its own when the lock enforces
 // windows, else none (the reconciler sets and removes it on time instead).
-func codeWindow(c db.AccessCode, native bool) Window {
+func codeWindow(c db.AccessCode, native bool) domain.Window {
 	if native && !c.StartsAt.IsZero() && !c.EndsAt.IsZero() {
-		return Window{Start: c.StartsAt, End: c.EndsAt}
+		return domain.Window{Start: c.StartsAt, End: c.EndsAt}
 	}
-	return Window{}
+	return domain.Window{}
 }
 
 // reportedStatus is our status for a code the lock reports.
-func reportedStatus(c db.AccessCode, rc Code, now time.Time) string {
+func reportedStatus(c db.AccessCode, rc Code, now time.Time) domain.CodeStatus {
 	switch rc.Status {
 	case CodeSet:
-		return db.StatusOnLock
+		return domain.StatusOnLock
 	case CodeSetting:
-		return db.StatusSetting
+		return domain.StatusSetting
 	case CodeRemoving:
-		return db.StatusRemoving
+		return domain.StatusRemoving
 	case CodeUnset:
 		// Known to the lock's cloud, not yet in the lock: a native schedule that
 		// has not started, or a code still to be programmed.
 		if c.ShouldBeOn(now) {
-			return db.StatusSetting
+			return domain.StatusSetting
 		}
-		return db.StatusScheduled
+		return domain.StatusScheduled
 	}
-	if c.Status == db.StatusOnLock || c.Status == db.StatusSetting {
+	if c.Status == domain.StatusOnLock || c.Status == domain.StatusSetting {
 		return c.Status
 	}
-	return db.StatusSetting
+	return domain.StatusSetting
 }
 
 func vendorErrors(rc Code) string {
@@ -638,31 +639,31 @@ func removalDue(c db.AccessCode, now time.Time) bool {
 // neverSent reports whether c cannot be on the lock: it was never sent, or the
 // lock refused it. Such a code needs no lock to be marked removed.
 func neverSent(c db.AccessCode) bool {
-	return (c.Status == db.StatusScheduled || c.Status == db.StatusFailed) && c.DeviceCodeID == "" && c.SetAt.IsZero()
+	return (c.Status == domain.StatusScheduled || c.Status == domain.StatusFailed) && c.DeviceCodeID == "" && c.SetAt.IsZero()
 }
 
 // observe records a status when it differs from the one stored.
-func (p *lockPass) observe(c db.AccessCode, status, deviceCodeID, errMsg string) error {
+func (p *lockPass) observe(c db.AccessCode, status domain.CodeStatus, deviceCodeID, errMsg string) error {
 	if c.Status == status && c.LastError == errMsg && (deviceCodeID == "" || deviceCodeID == c.DeviceCodeID) {
 		return nil
 	}
 	if c.Status != status {
-		p.log.Info("code status", slog.Int64("code_id", c.ID), slog.String("from", c.Status), slog.String("to", status))
+		p.log.Info("code status", slog.Int64("code_id", c.ID), slog.String("from", string(c.Status)), slog.String("to", string(status)))
 	}
 	return p.r.store.ObserveCode(p.db, c.ID, db.CodeObservation{Status: status, DeviceCodeID: deviceCodeID, Error: errMsg})
 }
 
 // set puts a wanted code that the lock does not report on the lock.
 func (p *lockPass) set(c db.AccessCode) error {
-	if c.Status == db.StatusFailed || !due(c, p.now) || p.stop != "" || p.call.Err() != nil {
+	if c.Status == domain.StatusFailed || !due(c, p.now) || p.stop != "" || p.call.Err() != nil {
 		return nil // failed codes wait for the owner's retry
 	}
 	// Intent first: if the process dies after the call, the code says "setting"
 	// and the next pass finds it on the lock by its marker.
-	if err := p.observe(c, db.StatusSetting, "", c.LastError); err != nil {
+	if err := p.observe(c, domain.StatusSetting, "", c.LastError); err != nil {
 		return err
 	}
-	c.Status = db.StatusSetting
+	c.Status = domain.StatusSetting
 	pin, err := p.r.store.CodePIN(p.db, c.ID)
 	if err != nil {
 		return err
@@ -674,8 +675,8 @@ func (p *lockPass) set(c db.AccessCode) error {
 	}
 	p.log.Info("code sent to the lock", slog.Int64("code_id", c.ID), slog.String("device_code_id", got.ID))
 	status := reportedStatus(c, got, p.now)
-	if status == db.StatusRemoving {
-		status = db.StatusSetting
+	if status == domain.StatusRemoving {
+		status = domain.StatusSetting
 	}
 	if err := p.r.store.ObserveCode(p.db, c.ID, db.CodeObservation{Status: status, DeviceCodeID: got.ID, Error: vendorErrors(got)}); err != nil {
 		return err
@@ -687,7 +688,7 @@ func (p *lockPass) set(c db.AccessCode) error {
 // "removing" until a later list no longer reports it.
 func (p *lockPass) remove(c db.AccessCode, rc Code) error {
 	if rc.Status == CodeRemoving {
-		return p.observe(c, db.StatusRemoving, rc.ID, vendorErrors(rc))
+		return p.observe(c, domain.StatusRemoving, rc.ID, vendorErrors(rc))
 	}
 	if !removalDue(c, p.now) || p.stop != "" || p.call.Err() != nil {
 		return nil
@@ -697,7 +698,7 @@ func (p *lockPass) remove(c db.AccessCode, rc Code) error {
 		return p.failed(c, actionRemove, err)
 	}
 	p.log.Info("code removal sent to the lock", slog.Int64("code_id", c.ID), slog.String("device_code_id", rc.ID))
-	if err := p.observe(c, db.StatusRemoving, rc.ID, ""); err != nil {
+	if err := p.observe(c, domain.StatusRemoving, rc.ID, ""); err != nil {
 		return err
 	}
 	return p.r.store.RecordAttempt(p.db, c.ID, actionRemove, "", time.Time{})
@@ -706,16 +707,16 @@ func (p *lockPass) remove(c db.AccessCode, rc Code) error {
 // absent settles an unwanted code the lock does not report: removed once it may
 // have been on the lock or its time is over, scheduled while it has not started.
 func (p *lockPass) absent(c db.AccessCode) error {
-	sent := c.Status == db.StatusSetting || c.Status == db.StatusOnLock || c.Status == db.StatusRemoving ||
+	sent := c.Status == domain.StatusSetting || c.Status == domain.StatusOnLock || c.Status == domain.StatusRemoving ||
 		c.DeviceCodeID != "" || !c.SetAt.IsZero()
 	over := !c.RevokedAt.IsZero() || (!c.EndsAt.IsZero() && !p.now.Before(c.EndsAt))
 	switch {
 	case sent || over:
-		return p.observe(c, db.StatusRemoved, "", "")
-	case c.Status == db.StatusFailed:
+		return p.observe(c, domain.StatusRemoved, "", "")
+	case c.Status == domain.StatusFailed:
 		return nil // not started, refused: stays failed for the owner
 	default:
-		return p.observe(c, db.StatusScheduled, "", "")
+		return p.observe(c, domain.StatusScheduled, "", "")
 	}
 }
 
@@ -739,21 +740,21 @@ func (p *lockPass) failed(c db.AccessCode, action string, err error) error {
 	log := p.log.With(slog.Int64("code_id", c.ID), slog.String("action", action), slog.String("kind", kind.String()))
 	if action == actionRemove && kind == Permanent && errors.Is(err, ErrNotFound) {
 		log.Info("code already gone from the lock")
-		if err := p.observe(c, db.StatusRemoved, "", ""); err != nil {
+		if err := p.observe(c, domain.StatusRemoved, "", ""); err != nil {
 			return err
 		}
 		return p.r.store.RecordAttempt(p.db, c.ID, action, "", time.Time{})
 	}
 	log.Warn("lock call failed", slog.String("error", msg))
 	if action == actionSet && kind != Transient {
-		if err := p.observe(c, db.StatusFailed, "", msg); err != nil {
+		if err := p.observe(c, domain.StatusFailed, "", msg); err != nil {
 			return err
 		}
 		return p.r.store.RecordAttempt(p.db, c.ID, action, msg, time.Time{})
 	}
-	status := db.StatusSetting
+	status := domain.StatusSetting
 	if action == actionRemove {
-		status = db.StatusRemoving
+		status = domain.StatusRemoving
 	}
 	if err := p.observe(c, status, "", msg); err != nil {
 		return err
@@ -768,17 +769,18 @@ func (p *lockPass) failed(c db.AccessCode, action string, err error) error {
 func (p *lockPass) unreachable(codes []db.AccessCode, msg string) error {
 	for _, c := range codes {
 		want := wantOn(c, p.now, p.lock.NativeSchedules)
-		var action, status string
+		var action string
+		var status domain.CodeStatus
 		switch {
 		case !want && neverSent(c):
 			if err := p.absent(c); err != nil {
 				return err
 			}
 			continue
-		case want && (c.Status == db.StatusScheduled || c.Status == db.StatusSetting) && due(c, p.now):
-			action, status = actionSet, db.StatusSetting
-		case !want && !neverSent(c) && c.Status != db.StatusFailed && removalDue(c, p.now):
-			action, status = actionRemove, db.StatusRemoving
+		case want && (c.Status == domain.StatusScheduled || c.Status == domain.StatusSetting) && due(c, p.now):
+			action, status = actionSet, domain.StatusSetting
+		case !want && !neverSent(c) && c.Status != domain.StatusFailed && removalDue(c, p.now):
+			action, status = actionRemove, domain.StatusRemoving
 		default:
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
@@ -68,7 +69,7 @@ func BenchmarkPassNothingToDo(b *testing.B) {
 			sc := db.SimCode{CodeID: fmt.Sprintf("simcode_%d", c.ID), DeviceID: l.DeviceID, Name: lock.CodeName(c.Label, c.ID),
 				PIN: pin, State: db.SimSet, ReadyAt: clk.Now()}
 			held = append(held, sc)
-			if err := store.ObserveCode(ctx, c.ID, db.CodeObservation{Status: db.StatusOnLock, DeviceCodeID: sc.CodeID}); err != nil {
+			if err := store.ObserveCode(ctx, c.ID, db.CodeObservation{Status: domain.StatusOnLock, DeviceCodeID: sc.CodeID}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -95,7 +96,7 @@ func BenchmarkPassNothingToDo(b *testing.B) {
 				b.Fatal(err)
 			}
 			for _, c := range codes {
-				if c.Status != db.StatusOnLock || c.LastError != "" {
+				if c.Status != domain.StatusOnLock || c.LastError != "" {
 					b.Fatalf("code %d: got %s (%q), want on_lock", c.ID, c.Status, c.LastError)
 				}
 			}
@@ -141,11 +142,11 @@ func BenchmarkIngestEvents(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := store.ObserveCode(ctx, c.ID, db.CodeObservation{Status: db.StatusOnLock, DeviceCodeID: fmt.Sprintf("simcode_%d", j)}); err != nil {
+				if err := store.ObserveCode(ctx, c.ID, db.CodeObservation{Status: domain.StatusOnLock, DeviceCodeID: fmt.Sprintf("simcode_%d", j)}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			kinds := []string{"unlocked", "locked", "denied", "locked"}
+			kinds := []domain.EventKind{"unlocked", "locked", "denied", "locked"}
 			round := 0
 			var added int
 			cpu := cpuTime(b)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/seam"
@@ -176,12 +177,12 @@ func TestSeamDiscoveryAndSet(t *testing.T) {
 		code       db.AccessCode
 		dev, pin   string
 		fakeStatus lock.CodeStatus
-		window     lock.Window
+		window     domain.Window
 	}{
-		{guest, seamfake.FrontDoor, "482913", lock.CodeUnset, lock.Window{Start: guest.StartsAt, End: guest.EndsAt}},
-		{family, seamfake.BackDoor, "730155", lock.CodeSetting, lock.Window{}},
+		{guest, seamfake.FrontDoor, "482913", lock.CodeUnset, domain.Window{Start: guest.StartsAt, End: guest.EndsAt}},
+		{family, seamfake.BackDoor, "730155", lock.CodeSetting, domain.Window{}},
 	} {
-		c := e.wantStatus(tc.code.ID, db.StatusSetting, "")
+		c := e.wantStatus(tc.code.ID, domain.StatusSetting, "")
 		if c.DeviceCodeID == "" {
 			t.Errorf("code %d: got no device code id recorded", c.ID)
 		}
@@ -201,7 +202,7 @@ func TestSeamDiscoveryAndSet(t *testing.T) {
 		code     db.AccessCode
 		dev, pin string
 	}{{guest, seamfake.FrontDoor, "482913"}, {family, seamfake.BackDoor, "730155"}} {
-		e.wantStatus(tc.code.ID, db.StatusSetting, "")
+		e.wantStatus(tc.code.ID, domain.StatusSetting, "")
 		e.wantOneCopy(tc.dev, tc.code, tc.pin)
 		if n := e.setCalls(tc.code.ID); n != 1 {
 			t.Errorf("code %d: got %d set calls, want 1", tc.code.ID, n)
@@ -241,7 +242,7 @@ func TestSeamRevokeDuringOutage(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.pass()
-			c := e.wantStatus(guest.ID, db.StatusRemoving, "*")
+			c := e.wantStatus(guest.ID, domain.StatusRemoving, "*")
 			if !strings.Contains(c.LastError, "HTTP 503") {
 				t.Errorf("revoked code's error: got %q, want the fake's HTTP 503", c.LastError)
 			}
@@ -270,9 +271,9 @@ func TestSeamRevokeDuringOutage(t *testing.T) {
 			}
 			e.clk.Advance(lock.Backoff(1))
 			e.pass()
-			e.wantStatus(guest.ID, db.StatusRemoving, "")
+			e.wantStatus(guest.ID, domain.StatusRemoving, "")
 			e.pass()
-			if c := e.wantStatus(guest.ID, db.StatusRemoved, ""); c.RemovedAt.IsZero() {
+			if c := e.wantStatus(guest.ID, domain.StatusRemoved, ""); c.RemovedAt.IsZero() {
 				t.Errorf("removed code: got no removed_at")
 			}
 
@@ -282,7 +283,7 @@ func TestSeamRevokeDuringOutage(t *testing.T) {
 				t.Fatalf("front door: got %d codes on the fake, want 1 (Family): %+v", len(codes), codes)
 			}
 			e.wantOneCopy(seamfake.FrontDoor, e.code(family.ID), "730155")
-			e.wantStatus(family.ID, db.StatusSetting, "")
+			e.wantStatus(family.ID, domain.StatusSetting, "")
 			if n := e.setCalls(guest.ID) + e.setCalls(family.ID); n != 2 {
 				t.Errorf("got %d set calls in all, want 2 (one per code; none again after the outage)", n)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
@@ -84,7 +85,7 @@ func TestFailingConnectionDoesNotStopOthers(t *testing.T) {
 			l, dev := e.addLock("Front door")
 			c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
 			e.pass()
-			e.wantStatus(c.ID, db.StatusSetting, "")
+			e.wantStatus(c.ID, domain.StatusSetting, "")
 			if n := len(e.onLock(dev)); n != 1 {
 				t.Errorf("codes on the lock: got %d, want 1", n)
 			}
@@ -105,7 +106,7 @@ func TestSetThenConfirmed(t *testing.T) {
 	c := e.newCode(l.ID, "Alice", "482913", time.Time{}, time.Time{})
 
 	e.pass()
-	got := e.wantStatus(c.ID, db.StatusSetting, "")
+	got := e.wantStatus(c.ID, domain.StatusSetting, "")
 	held := e.onLock(dev)
 	if len(held) != 1 {
 		t.Fatalf("codes on the lock: got %d, want 1", len(held))
@@ -121,10 +122,10 @@ func TestSetThenConfirmed(t *testing.T) {
 	// Not yet landed: still setting, nothing sent again.
 	e.clk.Advance(time.Second)
 	e.pass()
-	e.wantStatus(c.ID, db.StatusSetting, "")
+	e.wantStatus(c.ID, domain.StatusSetting, "")
 
 	e.settle()
-	got = e.wantStatus(c.ID, db.StatusOnLock, "")
+	got = e.wantStatus(c.ID, domain.StatusOnLock, "")
 	if !got.SetAt.Equal(e.clk.Now()) {
 		t.Errorf("set at: got %v, want %v", got.SetAt, e.clk.Now())
 	}
@@ -142,7 +143,7 @@ func TestSetThenConfirmed(t *testing.T) {
 func TestWindow(t *testing.T) {
 	type check struct {
 		at       time.Duration // after the start of the window (negative: before)
-		status   string
+		status   domain.CodeStatus
 		onLock   int  // codes in the lock's memory
 		windowed bool // the code on the lock carries its window
 	}
@@ -153,24 +154,24 @@ func TestWindow(t *testing.T) {
 		steps  []check
 	}{
 		{"native schedules", true, []check{
-			{-48 * time.Hour, db.StatusScheduled, 0, false},
-			{-24*time.Hour - time.Minute, db.StatusScheduled, 0, false},
-			{-23 * time.Hour, db.StatusSetting, 1, true},
-			{-23*time.Hour + simDelay, db.StatusOnLock, 1, true},
-			{0, db.StatusOnLock, 1, true},
-			{length - time.Second, db.StatusOnLock, 1, true},
-			{length, db.StatusRemoving, 1, true},
-			{length + simDelay, db.StatusRemoved, 0, false},
+			{-48 * time.Hour, domain.StatusScheduled, 0, false},
+			{-24*time.Hour - time.Minute, domain.StatusScheduled, 0, false},
+			{-23 * time.Hour, domain.StatusSetting, 1, true},
+			{-23*time.Hour + simDelay, domain.StatusOnLock, 1, true},
+			{0, domain.StatusOnLock, 1, true},
+			{length - time.Second, domain.StatusOnLock, 1, true},
+			{length, domain.StatusRemoving, 1, true},
+			{length + simDelay, domain.StatusRemoved, 0, false},
 		}},
 		{"no native schedules", false, []check{
-			{-48 * time.Hour, db.StatusScheduled, 0, false},
-			{-23 * time.Hour, db.StatusScheduled, 0, false},
-			{-time.Second, db.StatusScheduled, 0, false},
-			{0, db.StatusSetting, 1, false},
-			{simDelay, db.StatusOnLock, 1, false},
-			{length - time.Second, db.StatusOnLock, 1, false},
-			{length, db.StatusRemoving, 1, false},
-			{length + simDelay, db.StatusRemoved, 0, false},
+			{-48 * time.Hour, domain.StatusScheduled, 0, false},
+			{-23 * time.Hour, domain.StatusScheduled, 0, false},
+			{-time.Second, domain.StatusScheduled, 0, false},
+			{0, domain.StatusSetting, 1, false},
+			{simDelay, domain.StatusOnLock, 1, false},
+			{length - time.Second, domain.StatusOnLock, 1, false},
+			{length, domain.StatusRemoving, 1, false},
+			{length + simDelay, domain.StatusRemoved, 0, false},
 		}},
 	}
 	for _, tc := range cases {
@@ -215,13 +216,13 @@ func TestRevokeRemovedOnlyOnceConfirmed(t *testing.T) {
 	c := e.newCode(l.ID, "Cleaner", "482913", time.Time{}, time.Time{})
 	e.pass()
 	e.settle()
-	e.wantStatus(c.ID, db.StatusOnLock, "")
+	e.wantStatus(c.ID, domain.StatusOnLock, "")
 
 	if _, err := e.store.RevokeAccessCode(e.ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.pass()
-	e.wantStatus(c.ID, db.StatusRemoving, "")
+	e.wantStatus(c.ID, domain.StatusRemoving, "")
 	if held := e.onLock(dev); len(held) != 1 || held[0].State != db.SimRemoving {
 		t.Fatalf("lock memory after removal sent: got %+v, want the code being removed", held)
 	}
@@ -229,11 +230,11 @@ func TestRevokeRemovedOnlyOnceConfirmed(t *testing.T) {
 	for range 3 {
 		e.clk.Advance(time.Second / 2)
 		e.pass()
-		e.wantStatus(c.ID, db.StatusRemoving, "")
+		e.wantStatus(c.ID, domain.StatusRemoving, "")
 	}
 	e.clk.Advance(simDelay)
 	e.pass()
-	got := e.wantStatus(c.ID, db.StatusRemoved, "")
+	got := e.wantStatus(c.ID, domain.StatusRemoved, "")
 	if got.RemovedAt.IsZero() {
 		t.Errorf("removed at: got zero, want stamped")
 	}
@@ -258,13 +259,13 @@ func TestRevokeNeverSent(t *testing.T) {
 	start := e.clk.Now().Add(72 * time.Hour)
 	later := e.newCode(l.ID, "Later", "482913", start, start.Add(time.Hour))
 	e.pass()
-	e.wantStatus(later.ID, db.StatusScheduled, "")
+	e.wantStatus(later.ID, domain.StatusScheduled, "")
 	// Revoked before it was ever sent: no lock needed to know it is not on it.
 	if _, err := e.store.RevokeAccessCode(e.ctx, later.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.pass()
-	e.wantStatus(later.ID, db.StatusRemoved, "")
+	e.wantStatus(later.ID, domain.StatusRemoved, "")
 }
 
 func TestOfflineThenBack(t *testing.T) {
@@ -284,9 +285,9 @@ func TestOfflineThenBack(t *testing.T) {
 
 	e.pass()
 	const offline = "sim: the lock is offline (device_offline)"
-	e.wantStatus(keep.ID, db.StatusOnLock, "")
-	e.wantStatus(gone.ID, db.StatusRemoving, offline)
-	e.wantStatus(fresh.ID, db.StatusSetting, offline)
+	e.wantStatus(keep.ID, domain.StatusOnLock, "")
+	e.wantStatus(gone.ID, domain.StatusRemoving, offline)
+	e.wantStatus(fresh.ID, domain.StatusSetting, offline)
 	if got := e.lock(l.ID); got.LastError != offline || got.Online {
 		t.Errorf("lock: got error %q online %v, want %q offline", got.LastError, got.Online, offline)
 	}
@@ -311,8 +312,8 @@ func TestOfflineThenBack(t *testing.T) {
 		e.clk.Advance(time.Second)
 		e.pass()
 	}
-	e.wantStatus(gone.ID, db.StatusRemoving, offline)
-	e.wantStatus(fresh.ID, db.StatusSetting, offline)
+	e.wantStatus(gone.ID, domain.StatusRemoving, offline)
+	e.wantStatus(fresh.ID, domain.StatusSetting, offline)
 	if held := e.onLock(dev); len(held) != 2 {
 		t.Errorf("lock memory while offline: got %d codes, want the 2 it had", len(held))
 	}
@@ -323,12 +324,12 @@ func TestOfflineThenBack(t *testing.T) {
 	}
 	e.clk.Advance(15 * time.Second)
 	e.pass()
-	e.wantStatus(gone.ID, db.StatusRemoving, "")
-	e.wantStatus(fresh.ID, db.StatusSetting, "")
+	e.wantStatus(gone.ID, domain.StatusRemoving, "")
+	e.wantStatus(fresh.ID, domain.StatusSetting, "")
 	e.settle()
-	e.wantStatus(keep.ID, db.StatusOnLock, "")
-	e.wantStatus(gone.ID, db.StatusRemoved, "")
-	e.wantStatus(fresh.ID, db.StatusOnLock, "")
+	e.wantStatus(keep.ID, domain.StatusOnLock, "")
+	e.wantStatus(gone.ID, domain.StatusRemoved, "")
+	e.wantStatus(fresh.ID, domain.StatusOnLock, "")
 	if got := e.lock(l.ID); got.LastError != "" || !got.Online {
 		t.Errorf("lock: got error %q online %v, want none, online", got.LastError, got.Online)
 	}
@@ -352,14 +353,14 @@ func TestSlotsFull(t *testing.T) {
 	}
 	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
 	e.pass()
-	got := e.wantStatus(c.ID, db.StatusFailed, "sim: all 18 code slots on the lock are in use (slots_full)")
+	got := e.wantStatus(c.ID, domain.StatusFailed, "sim: all 18 code slots on the lock are in use (slots_full)")
 	if got.Attempts != 1 {
 		t.Errorf("attempts: got %d, want 1", got.Attempts)
 	}
 	// No automatic retry.
 	e.clk.Advance(time.Hour)
 	e.pass()
-	if got := e.wantStatus(c.ID, db.StatusFailed, "*"); got.Attempts != 1 || len(e.attempts(c.ID)) != 1 {
+	if got := e.wantStatus(c.ID, domain.StatusFailed, "*"); got.Attempts != 1 || len(e.attempts(c.ID)) != 1 {
 		t.Errorf("after an hour: got %d attempts, want still 1", got.Attempts)
 	}
 
@@ -378,7 +379,7 @@ func TestSlotsFull(t *testing.T) {
 	}
 	e.pass()
 	e.settle()
-	e.wantStatus(c.ID, db.StatusOnLock, "")
+	e.wantStatus(c.ID, domain.StatusOnLock, "")
 	if n := len(e.onLock(dev)); n != sim.Slots {
 		t.Errorf("codes on the lock: got %d, want %d", n, sim.Slots)
 	}
@@ -405,19 +406,19 @@ func TestSetErrors(t *testing.T) {
 	cases := []struct {
 		name     string
 		err      error
-		status   string
+		status   domain.CodeStatus
 		lastErr  string
 		attempts int
 		next     time.Duration // next attempt after now; 0: none scheduled
 	}{
 		{"transient", &lock.Error{Kind: lock.Transient, Vendor: "sim", Message: "gateway timeout"},
-			db.StatusSetting, "sim: gateway timeout", 1, 30 * time.Second},
+			domain.StatusSetting, "sim: gateway timeout", 1, 30 * time.Second},
 		{"permanent", &lock.Error{Kind: lock.Permanent, Vendor: "sim", Code: "code_rejected", Message: "a PIN may only hold the digits 0 to 9"},
-			db.StatusFailed, "sim: a PIN may only hold the digits 0 to 9 (code_rejected)", 1, 0},
+			domain.StatusFailed, "sim: a PIN may only hold the digits 0 to 9 (code_rejected)", 1, 0},
 		{"auth", &lock.Error{Kind: lock.Auth, Vendor: "sim", Message: "invalid API key"},
-			db.StatusFailed, "connection credentials rejected", 1, 0},
+			domain.StatusFailed, "connection credentials rejected", 1, 0},
 		{"not a lock.Error", errors.New("connection reset"),
-			db.StatusSetting, "connection reset", 1, 30 * time.Second},
+			domain.StatusSetting, "connection reset", 1, 30 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -453,7 +454,7 @@ func TestTransientAfterVendorActed(t *testing.T) {
 	l, dev := e.addLock("Front door")
 	c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
 	e.pass()
-	e.wantStatus(c.ID, db.StatusSetting, "sim: 502 bad gateway")
+	e.wantStatus(c.ID, domain.StatusSetting, "sim: 502 bad gateway")
 	for range 3 {
 		e.clk.Advance(time.Minute) // past any backoff
 		e.pass()
@@ -462,7 +463,7 @@ func TestTransientAfterVendorActed(t *testing.T) {
 	if len(held) != 1 {
 		t.Fatalf("codes on the lock: got %d, want 1", len(held))
 	}
-	got := e.wantStatus(c.ID, db.StatusOnLock, "")
+	got := e.wantStatus(c.ID, domain.StatusOnLock, "")
 	if got.DeviceCodeID != held[0].CodeID {
 		t.Errorf("device code id: got %q, want %q", got.DeviceCodeID, held[0].CodeID)
 	}
@@ -480,7 +481,7 @@ func TestCrashBetweenCallAndWrite(t *testing.T) {
 			l, dev := e.addLock("Front door")
 			c := e.newCode(l.ID, "Guest", "482913", time.Time{}, time.Time{})
 			if intent {
-				if err := e.store.ObserveCode(e.ctx, c.ID, db.CodeObservation{Status: db.StatusSetting}); err != nil {
+				if err := e.store.ObserveCode(e.ctx, c.ID, db.CodeObservation{Status: domain.StatusSetting}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -489,12 +490,12 @@ func TestCrashBetweenCallAndWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.pass()
-			got := e.wantStatus(c.ID, db.StatusSetting, "")
+			got := e.wantStatus(c.ID, domain.StatusSetting, "")
 			if got.DeviceCodeID != sent.ID {
 				t.Errorf("device code id: got %q, want the adopted %q", got.DeviceCodeID, sent.ID)
 			}
 			e.settle()
-			e.wantStatus(c.ID, db.StatusOnLock, "")
+			e.wantStatus(c.ID, domain.StatusOnLock, "")
 			if held := e.onLock(dev); len(held) != 1 || held[0].CodeID != sent.ID {
 				t.Errorf("codes on the lock: got %+v, want exactly the one sent", held)
 			}
@@ -519,7 +520,7 @@ func TestMarkerWithAnotherPIN(t *testing.T) {
 	}
 	e.pass()
 	e.settle()
-	e.wantStatus(c.ID, db.StatusOnLock, "")
+	e.wantStatus(c.ID, domain.StatusOnLock, "")
 	if n := len(e.onLock(dev)); n != 2 {
 		t.Errorf("codes on the lock: got %d, want 2", n)
 	}
@@ -542,7 +543,7 @@ func TestUnmanagedCodes(t *testing.T) {
 	if err != nil || len(un) != 1 || un[0].DeviceCodeID != foreign.ID || un[0].Name != "Plumber" {
 		t.Fatalf("unmanaged codes: got %+v (%v), want the plumber's", un, err)
 	}
-	e.wantStatus(ours.ID, db.StatusOnLock, "")
+	e.wantStatus(ours.ID, domain.StatusOnLock, "")
 
 	// Listed only: it stays on the lock until the owner asks.
 	e.clk.Advance(time.Hour)
@@ -568,7 +569,7 @@ func TestUnmanagedCodes(t *testing.T) {
 	if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 0 {
 		t.Errorf("unmanaged codes after removal: got %+v, want none", un)
 	}
-	e.wantStatus(ours.ID, db.StatusOnLock, "")
+	e.wantStatus(ours.ID, domain.StatusOnLock, "")
 }
 
 func TestUnmanagedRemovalWhileOffline(t *testing.T) {
@@ -702,7 +703,7 @@ func TestTwoReconcilers(t *testing.T) {
 		}
 	}
 	for _, c := range codes {
-		e.wantStatus(c.ID, db.StatusOnLock, "")
+		e.wantStatus(c.ID, domain.StatusOnLock, "")
 		if as := e.attempts(c.ID); len(as) != 1 {
 			t.Errorf("code %d: got %d attempts, want 1", c.ID, len(as))
 		}
@@ -723,14 +724,14 @@ func TestLeaseHeldElsewhere(t *testing.T) {
 		t.Fatalf("claim: got %v, %v", ok, err)
 	}
 	e.pass()
-	e.wantStatus(c.ID, db.StatusScheduled, "")
+	e.wantStatus(c.ID, domain.StatusScheduled, "")
 	if n := len(e.onLock(dev)); n != 0 {
 		t.Errorf("codes on the lock while leased elsewhere: got %d, want 0", n)
 	}
 	// The other process died: its lease runs out and the work is taken over.
 	e.clk.Advance(lock.LeaseTTL)
 	e.pass()
-	e.wantStatus(c.ID, db.StatusSetting, "")
+	e.wantStatus(c.ID, domain.StatusSetting, "")
 }
 
 // TestRun drives the loops: a pass and a pull at start, then one per nudge, and a
@@ -813,7 +814,7 @@ func TestExtraCopyRemoved(t *testing.T) {
 	if len(held) != 1 || held[0].CodeID != first {
 		t.Errorf("codes on the lock: got %+v, want only %s", held, first)
 	}
-	e.wantStatus(c.ID, db.StatusOnLock, "")
+	e.wantStatus(c.ID, domain.StatusOnLock, "")
 	if un, _ := e.store.UnmanagedCodes(e.ctx, l.ID); len(un) != 0 {
 		t.Errorf("unmanaged codes: got %d, want 0", len(un))
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -594,7 +594,7 @@ func (s *Server) freshPIN(ctx context.Context, a db.Access, locks []db.Lock) (st
 	if len(codes) > 0 && codes[0].PINLen >= rules.MinLen && codes[0].PINLen <= rules.MaxLen {
 		n = codes[0].PINLen
 	}
-	return lock.GeneratePIN(n, rules, others)
+	return domain.GeneratePIN(n, rules, others)
 }
 
 // windowForm moves an access's window. The dates are read in the access's zone
@@ -708,7 +708,7 @@ func (s *Server) whoCanOpen(ctx context.Context, l db.Lock, codes []db.AccessCod
 	today := now.In(loc).Format(formDate)
 	var out []views.WhoRow
 	for _, k := range codes {
-		if !k.RevokedAt.IsZero() || k.Status == db.StatusRemoved || (!k.EndsAt.IsZero() && !now.Before(k.EndsAt)) {
+		if !k.RevokedAt.IsZero() || k.Status == domain.StatusRemoved || (!k.EndsAt.IsZero() && !now.Before(k.EndsAt)) {
 			continue
 		}
 		chip := statusChips[k.Status]

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
@@ -31,9 +32,9 @@ type apiAccess struct {
 }
 
 type apiAccessCode struct {
-	ID     int64  `json:"id"`
-	LockID int64  `json:"lock_id"`
-	Status string `json:"status"`
+	ID     int64             `json:"id"`
+	LockID int64             `json:"lock_id"`
+	Status domain.CodeStatus `json:"status"`
 }
 
 // apiShared is the answer to a call that made a share link: the link is shown

@@ -9,35 +9,36 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // apiCode is a code as the API shows it: what the reconciler last observed, never
 // the PIN.
 type apiCode struct {
-	ID          int64   `json:"id"`
-	LockID      int64   `json:"lock_id"`
-	AccessID    *int64  `json:"access_id"` // null for a code made on a lock's page
-	GuestID     *int64  `json:"guest_id"`
-	Label       string  `json:"label"`
-	Status      string  `json:"status"`
-	StatusAt    apiTime `json:"status_at"`
-	LastError   string  `json:"last_error"`
-	RetryAt     apiTime `json:"retry_at"` // failed codes: when the reconciler tries again
-	StartsAt    apiTime `json:"starts_at"`
-	EndsAt      apiTime `json:"ends_at"`
-	Permanent   bool    `json:"permanent"`
-	TimeZone    string  `json:"time_zone"`
-	RevokedAt   apiTime `json:"revoked_at"`
-	SetAt       apiTime `json:"set_at"`
-	RemovedAt   apiTime `json:"removed_at"`
-	FirstUsedAt apiTime `json:"first_used_at"`
-	LastUsedAt  apiTime `json:"last_used_at"`
-	CreatedAt   apiTime `json:"created_at"`
+	ID          int64             `json:"id"`
+	LockID      int64             `json:"lock_id"`
+	AccessID    *int64            `json:"access_id"` // null for a code made on a lock's page
+	GuestID     *int64            `json:"guest_id"`
+	Label       string            `json:"label"`
+	Status      domain.CodeStatus `json:"status"`
+	StatusAt    apiTime           `json:"status_at"`
+	LastError   string            `json:"last_error"`
+	RetryAt     apiTime           `json:"retry_at"` // failed codes: when the reconciler tries again
+	StartsAt    apiTime           `json:"starts_at"`
+	EndsAt      apiTime           `json:"ends_at"`
+	Permanent   bool              `json:"permanent"`
+	TimeZone    string            `json:"time_zone"`
+	RevokedAt   apiTime           `json:"revoked_at"`
+	SetAt       apiTime           `json:"set_at"`
+	RemovedAt   apiTime           `json:"removed_at"`
+	FirstUsedAt apiTime           `json:"first_used_at"`
+	LastUsedAt  apiTime           `json:"last_used_at"`
+	CreatedAt   apiTime           `json:"created_at"`
 }
 
 func newAPICode(c db.CodeInfo) apiCode {
 	var retry time.Time
-	if c.Status == db.StatusFailed {
+	if c.Status == domain.StatusFailed {
 		retry = c.NextAttemptAt
 	}
 	return apiCode{ID: c.ID, LockID: c.LockID, AccessID: optID(c.AccessID), GuestID: optID(c.GuestID), Label: c.Label,
@@ -46,8 +47,6 @@ func newAPICode(c db.CodeInfo) apiCode {
 		RevokedAt: apiTime(c.RevokedAt), SetAt: apiTime(c.SetAt), RemovedAt: apiTime(c.RemovedAt),
 		FirstUsedAt: apiTime(c.FirstUsedAt), LastUsedAt: apiTime(c.LastUsedAt), CreatedAt: apiTime(c.CreatedAt)}
 }
-
-var apiCodeStatuses = []string{db.StatusScheduled, db.StatusSetting, db.StatusOnLock, db.StatusRemoving, db.StatusRemoved, db.StatusFailed}
 
 func (s *Server) apiCodes(c echo.Context) error {
 	q, err := codeQuery(c)
@@ -80,7 +79,7 @@ func codeQuery(c echo.Context) (db.CodeQuery, error) {
 	if q.LockID, err = queryID(c, "lock_id"); err != nil {
 		return q, err
 	}
-	if q.Status = c.QueryParam("status"); q.Status != "" && !slices.Contains(apiCodeStatuses, q.Status) {
+	if q.Status = domain.CodeStatus(c.QueryParam("status")); q.Status != "" && !slices.Contains(domain.CodeStatuses, q.Status) {
 		return q, badParam("status", "status must be one of scheduled, setting, on_lock, removing, removed, failed.")
 	}
 	if q.Limit, err = queryLimit(c); err != nil {

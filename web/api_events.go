@@ -8,20 +8,21 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // apiEvent is something that happened at a lock, as pulled from it.
 type apiEvent struct {
-	ID         int64   `json:"id"`
-	LockID     int64   `json:"lock_id"`
-	Kind       string  `json:"kind"`
-	Method     string  `json:"method"`
-	CodeID     *int64  `json:"code_id"` // the code used, when the lock reported one Gatehouse knows
-	AccessID   *int64  `json:"access_id"`
-	GuestID    *int64  `json:"guest_id"`
-	OccurredAt apiTime `json:"occurred_at"`
-	TimeZone   string  `json:"time_zone"`
-	Detail     string  `json:"detail"`
+	ID         int64            `json:"id"`
+	LockID     int64            `json:"lock_id"`
+	Kind       domain.EventKind `json:"kind"`
+	Method     domain.Method    `json:"method"`
+	CodeID     *int64           `json:"code_id"` // the code used, when the lock reported one Gatehouse knows
+	AccessID   *int64           `json:"access_id"`
+	GuestID    *int64           `json:"guest_id"`
+	OccurredAt apiTime          `json:"occurred_at"`
+	TimeZone   string           `json:"time_zone"`
+	Detail     string           `json:"detail"`
 }
 
 func (s *Server) apiEvents(c echo.Context) error {

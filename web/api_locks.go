@@ -3,9 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/labstack/echo/v4"
-
-	"github.com/gatehouse/gatehouse/db"
 )
 
 // apiLock is a lock as the API shows it.
@@ -40,7 +39,7 @@ func (s *Server) apiLocks(c echo.Context) error {
 		out = append(out, apiLock{ID: l.ID, Name: l.Name, TimeZone: l.TimeZone, Online: l.Online, Locked: l.Locked,
 			Battery: l.Battery, Firmware: l.Firmware, LastSyncAt: apiTime(l.LastSyncAt),
 			// As on the Locks page: a code being removed is still on the lock until it confirms.
-			CodesOnLock:   cc.ByStatus[db.StatusOnLock] + cc.ByStatus[db.StatusRemoving],
+			CodesOnLock:   cc.ByStatus[domain.StatusOnLock] + cc.ByStatus[domain.StatusRemoving],
 			MinCodeLength: lo, MaxCodeLength: hi})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"locks": out})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // apiApp is a Gatehouse with one owner, a simulated lock and tokens of both scopes.
@@ -383,9 +384,9 @@ type apiSharedJSON struct {
 		RevokedAt *string `json:"revoked_at"`
 		RotatedTo *int64  `json:"rotated_to"`
 		Codes     []struct {
-			ID     int64  `json:"id"`
-			LockID int64  `json:"lock_id"`
-			Status string `json:"status"`
+			ID     int64             `json:"id"`
+			LockID int64             `json:"lock_id"`
+			Status domain.CodeStatus `json:"status"`
 		} `json:"codes"`
 	} `json:"access"`
 	ShareURL         string  `json:"share_url"`
@@ -395,13 +396,13 @@ type apiSharedJSON struct {
 
 type apiCodeJSON struct {
 	Code struct {
-		ID          int64   `json:"id"`
-		LockID      int64   `json:"lock_id"`
-		AccessID    *int64  `json:"access_id"`
-		GuestID     *int64  `json:"guest_id"`
-		Status      string  `json:"status"`
-		TimeZone    string  `json:"time_zone"`
-		FirstUsedAt *string `json:"first_used_at"`
+		ID          int64             `json:"id"`
+		LockID      int64             `json:"lock_id"`
+		AccessID    *int64            `json:"access_id"`
+		GuestID     *int64            `json:"guest_id"`
+		Status      domain.CodeStatus `json:"status"`
+		TimeZone    string            `json:"time_zone"`
+		FirstUsedAt *string           `json:"first_used_at"`
 	} `json:"code"`
 }
 
@@ -450,7 +451,7 @@ func TestAPIStay(t *testing.T) {
 		t.Errorf("Cache-Control with a share URL: got %q, want no-store", got)
 	}
 	shared := decodeAPI[apiSharedJSON](t, res)
-	if len(shared.Access.Codes) != 1 || shared.Access.Codes[0].Status != db.StatusScheduled || shared.Access.TimeZone != "Europe/Berlin" {
+	if len(shared.Access.Codes) != 1 || shared.Access.Codes[0].Status != domain.StatusScheduled || shared.Access.TimeZone != "Europe/Berlin" {
 		t.Fatalf("access: got %+v, want one scheduled code in Europe/Berlin", shared.Access)
 	}
 	if want := start.UTC().Format(time.RFC3339); shared.Access.StartsAt == nil || *shared.Access.StartsAt != want {
@@ -474,7 +475,7 @@ func TestAPIStay(t *testing.T) {
 	res = app.api(http.MethodGet, codePath, app.readToken, nil)
 	bodies = append(bodies, res.Body)
 	code := decodeAPI[apiCodeJSON](t, res).Code
-	if code.Status != db.StatusOnLock || code.AccessID == nil || *code.AccessID != shared.Access.ID || code.GuestID == nil || *code.GuestID != shared.Access.GuestID {
+	if code.Status != domain.StatusOnLock || code.AccessID == nil || *code.AccessID != shared.Access.ID || code.GuestID == nil || *code.GuestID != shared.Access.GuestID {
 		t.Fatalf("code after the lock confirmed: got %+v, want on_lock with its access and guest", code)
 	}
 
@@ -525,7 +526,7 @@ func TestAPIStay(t *testing.T) {
 	}
 	app.settle()
 	res = app.api(http.MethodGet, codePath, app.readToken, nil)
-	if got := decodeAPI[apiCodeJSON](t, res).Code.Status; got != db.StatusRemoved {
+	if got := decodeAPI[apiCodeJSON](t, res).Code.Status; got != domain.StatusRemoved {
 		t.Errorf("code after revoke: got %s, want removed", got)
 	}
 
@@ -607,7 +608,7 @@ func TestAPIRotate(t *testing.T) {
 	}
 	newPIN, _ := app.db.AccessPIN(ctx, second.Access.ID)
 	app.secrets.Add("door code", newPIN)
-	if newPIN == oldPIN || len(newPIN) != len(oldPIN) || db.PINsConflict(newPIN, oldPIN) {
+	if newPIN == oldPIN || len(newPIN) != len(oldPIN) || domain.PINsClash(newPIN, oldPIN) {
 		t.Errorf("new PIN: got %d digits, same or clashing: %v; want a different code of the old length", len(newPIN), newPIN == oldPIN)
 	}
 	if res := app.client().get(apiSharePath(t, second.ShareURL)); res.Status != http.StatusOK {

@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -104,10 +104,10 @@ func (s *Server) addCode(c echo.Context) error {
 	pin := f.PIN
 	if pin == "" {
 		lo, _ := pinRules(l).Bounds()
-		if pin, err = lock.GeneratePIN(lo, pinRules(l), others); err != nil {
+		if pin, err = domain.GeneratePIN(lo, pinRules(l), others); err != nil {
 			f.PINError = "Gatehouse could not find a free code for this lock: remove codes that are no longer needed."
 		}
-	} else if err := lock.CheckPIN(pin, pinRules(l), others); err != nil {
+	} else if err := domain.CheckPIN(pin, pinRules(l), others); err != nil {
 		f.PINError = err.Error()
 	}
 	if f.LabelError == "" && f.PINError == "" && f.StartsError == "" && f.EndsError == "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Each action on a lock's code writes its change and its audit line in one
@@ -30,7 +31,7 @@ func TestCodeActionsAuditInTheirWrite(t *testing.T) {
 		if err != nil || len(codes) != 1 {
 			t.Fatalf("codes of the lock: got %d, %v; want 1", len(codes), err)
 		}
-		err = app.db.ObserveCode(context.Background(), codes[0].ID, db.CodeObservation{Status: db.StatusFailed, Error: "lock refused"})
+		err = app.db.ObserveCode(context.Background(), codes[0].ID, db.CodeObservation{Status: domain.StatusFailed, Error: "lock refused"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func TestCodeActionsAuditInTheirWrite(t *testing.T) {
 			}
 		}
 	}
-	if got := app.codeStatus(l, "Ben"); got != db.StatusScheduled {
+	if got := app.codeStatus(l, "Ben"); got != domain.StatusScheduled {
 		t.Errorf("retried, then revoked before any pass: got status %s, want scheduled", got)
 	}
 }

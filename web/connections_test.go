@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock/seam"
 )
@@ -167,7 +168,7 @@ func TestConnectSeamAccount(t *testing.T) {
 	}
 	app.reconcile()
 	// The fake never reports a code "set": it stays "setting", but it is on the lock.
-	if got := app.codeStatus(front, "Ben"); got != db.StatusSetting {
+	if got := app.codeStatus(front, "Ben"); got != domain.StatusSetting {
 		t.Fatalf("code after a pass: got %s, want setting", got)
 	}
 	vendor := seam.NewClient(f.URL, seamfake.APIKey, nil)
@@ -192,7 +193,7 @@ func TestConnectSeamAccount(t *testing.T) {
 		t.Fatalf("revoke: got %d, want 303", res.Status)
 	}
 	app.reconcile()
-	if got := app.codeStatus(front, "Ben"); got != db.StatusRemoving {
+	if got := app.codeStatus(front, "Ben"); got != domain.StatusRemoving {
 		t.Errorf("after revoke: got %s, want removing until the lock no longer lists it", got)
 	}
 	res = keep(c.postForm(remove, nil))
@@ -200,7 +201,7 @@ func TestConnectSeamAccount(t *testing.T) {
 		t.Errorf("remove while the code is removing: got %d, want 409", res.Status)
 	}
 	app.reconcile()
-	if got := app.codeStatus(front, "Ben"); got != db.StatusRemoved {
+	if got := app.codeStatus(front, "Ben"); got != domain.StatusRemoved {
 		t.Fatalf("after the lock confirmed: got %s, want removed", got)
 	}
 	if onFake, err := vendor.ListCodes(context.Background(), seamfake.FrontDoor); err != nil || len(onFake) != 0 {

@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
@@ -73,10 +73,10 @@ func (s *Server) giveAccess(c echo.Context, by db.Owner, req accessRequest) (acc
 // inside the write, unless some other field is wrong already: then the clash
 // is looked for too, so the owner sees every message at once. A form that
 // failed to parse some fields calls it for the same reason.
-func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResult, lock.PINRules, fieldErrors, error) {
+func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResult, domain.PINRules, fieldErrors, error) {
 	errs := fieldErrors{}
 	var res accessResult
-	rules := lock.PINRules{}
+	rules := domain.PINRules{}
 	now := s.db.Now()
 
 	if req.GuestID != 0 {
@@ -152,7 +152,7 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 	// (saveAccess). Checking it here too, on a form refused for another reason,
 	// would let anyone signed in (or any API token) test which codes a door
 	// holds without saving or auditing anything.
-	if err := lock.CheckPIN(pin, rules, nil); err != nil {
+	if err := domain.CheckPIN(pin, rules, nil); err != nil {
 		errs[fPIN] = err.Error()
 	}
 	return res, rules, errs, nil
@@ -163,7 +163,7 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 // inside it (typed: checked; empty: generated) against the codes live on the
 // doors at that moment, so two owners racing for one code cannot both have it,
 // and a refused PIN leaves nothing behind, not even the new guest.
-func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res accessResult, rules lock.PINRules) (accessResult, fieldErrors, error) {
+func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res accessResult, rules domain.PINRules) (accessResult, fieldErrors, error) {
 	zone := res.Locks[0].TimeZone
 	var lockIDs []int64
 	for _, l := range res.Locks {
@@ -176,9 +176,9 @@ func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res 
 	typed := strings.TrimSpace(req.PIN)
 	pinFor := func(taken []string) (string, error) {
 		if typed != "" {
-			return typed, lock.CheckPIN(typed, rules, taken)
+			return typed, domain.CheckPIN(typed, rules, taken)
 		}
-		return lock.GeneratePIN(req.PINLength, rules, taken)
+		return domain.GeneratePIN(req.PINLength, rules, taken)
 	}
 	a, token, err := s.db.CreateAccess(c.Request().Context(), db.NewAccess{GuestID: req.GuestID, GuestName: res.Guest.Name,
 		GuestNote: res.Guest.Note, LockIDs: lockIDs, PINFor: pinFor, StartsAt: starts, EndsAt: ends, TimeZone: zone,
@@ -275,14 +275,14 @@ func doorNames(locks []db.Lock) string {
 }
 
 // codeRefused reports whether err says the doors take no code asked for or
-// generated: a *lock.PINError, or lock.ErrNoPIN. pinProblem words it.
+// generated: a *domain.PINError, or domain.ErrNoPIN. pinProblem words it.
 func codeRefused(err error) bool {
-	var pe *lock.PINError
-	return errors.As(err, &pe) || errors.Is(err, lock.ErrNoPIN)
+	var pe *domain.PINError
+	return errors.As(err, &pe) || errors.Is(err, domain.ErrNoPIN)
 }
 
 func pinProblem(err error) string {
-	var pe *lock.PINError
+	var pe *domain.PINError
 	if errors.As(err, &pe) {
 		return pe.Reason
 	}

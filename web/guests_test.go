@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
@@ -141,7 +142,7 @@ func TestRevokeAccess(t *testing.T) {
 	app.settle()
 	codes, _ := app.db.AccessCodes(context.Background(), a.ID)
 	for _, k := range codes {
-		if k.Status != db.StatusOnLock {
+		if k.Status != domain.StatusOnLock {
 			t.Fatalf("before revoke: code on lock %d is %s, want on_lock", k.LockID, k.Status)
 		}
 	}
@@ -166,7 +167,7 @@ func TestRevokeAccess(t *testing.T) {
 	app.settle()
 	codes, _ = app.db.AccessCodes(context.Background(), a.ID)
 	for _, k := range codes {
-		if k.RevokedAt.IsZero() || k.Status != db.StatusRemoved {
+		if k.RevokedAt.IsZero() || k.Status != domain.StatusRemoved {
 			t.Errorf("code on lock %d: got %s (revoked %v), want removed", k.LockID, k.Status, k.RevokedAt)
 		}
 	}

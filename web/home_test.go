@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -26,7 +27,7 @@ func (a *testApp) homeAccess(name string, start, end time.Time, locks ...db.Lock
 	for _, l := range locks {
 		ids = append(ids, l.ID)
 	}
-	pin, err := lock.GeneratePIN(7, lock.PINRules{MinLen: 6, MaxLen: 8}, nil)
+	pin, err := domain.GeneratePIN(7, domain.PINRules{MinLen: 6, MaxLen: 8}, nil)
 	if err != nil {
 		a.t.Fatal(err)
 	}

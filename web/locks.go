@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -44,10 +44,10 @@ func (s *Server) locksPage(c echo.Context) error {
 	p := views.LocksPage{Page: s.page(c, "Locks", views.SectionLocks)}
 	for _, l := range locks {
 		cc := counts[l.ID]
-		onLock := cc.ByStatus[db.StatusOnLock] + cc.ByStatus[db.StatusRemoving]
+		onLock := cc.ByStatus[domain.StatusOnLock] + cc.ByStatus[domain.StatusRemoving]
 		row := views.LockRow{ID: l.ID, Name: l.Name, Source: conns[l.ConnectionID], Online: l.Online,
 			Battery: batteryText(l.Battery), LowBatt: lowBattery(l.Battery), Firmware: orUnknown(l.Firmware),
-			LastSync: views.Ago(now, l.LastSyncAt), Codes: onLock, FreeSlots: freeSlots(l.Slots, onLock+cc.ByStatus[db.StatusSetting])}
+			LastSync: views.Ago(now, l.LastSyncAt), Codes: onLock, FreeSlots: freeSlots(l.Slots, onLock+cc.ByStatus[domain.StatusSetting])}
 		row.Attention = attention(l, cc, unmanaged[l.ID], now)
 		p.Locks = append(p.Locks, row)
 	}
@@ -60,7 +60,7 @@ func attention(l db.Lock, cc db.CodeCounts, unmanaged int, now time.Time) []stri
 	if lowBattery(l.Battery) {
 		out = append(out, "low battery")
 	}
-	if n := cc.ByStatus[db.StatusFailed]; n > 0 {
+	if n := cc.ByStatus[domain.StatusFailed]; n > 0 {
 		out = append(out, plural(n, "code failed", "codes failed"))
 	}
 	if cc.Overdue > 0 {
@@ -195,7 +195,7 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 	}
 	used := 0
 	for _, k := range codes {
-		if k.Status == db.StatusOnLock || k.Status == db.StatusSetting || k.Status == db.StatusRemoving {
+		if k.Status == domain.StatusOnLock || k.Status == domain.StatusSetting || k.Status == domain.StatusRemoving {
 			used++
 		}
 	}
@@ -249,35 +249,35 @@ func overdueAlert(k db.AccessCode, l db.Lock, loc *time.Location) string {
 	return msg + "."
 }
 
-var statusChips = map[string][2]string{
-	db.StatusScheduled: {"muted", "scheduled"},
-	db.StatusSetting:   {"info", "setting…"},
-	db.StatusOnLock:    {"ok", "on lock"},
-	db.StatusRemoving:  {"warn", "removing…"},
-	db.StatusRemoved:   {"muted", "removed"},
-	db.StatusFailed:    {"bad", "failed"},
+var statusChips = map[domain.CodeStatus][2]string{
+	domain.StatusScheduled: {"muted", "scheduled"},
+	domain.StatusSetting:   {"info", "setting…"},
+	domain.StatusOnLock:    {"ok", "on lock"},
+	domain.StatusRemoving:  {"warn", "removing…"},
+	domain.StatusRemoved:   {"muted", "removed"},
+	domain.StatusFailed:    {"bad", "failed"},
 }
 
 func codeRow(k db.AccessCode, loc *time.Location, now time.Time) views.CodeRow {
 	chip := statusChips[k.Status]
 	row := views.CodeRow{ID: k.ID, Label: k.Label, Window: windowText(k.StartsAt, k.EndsAt, loc),
 		StatusKind: chip[0], StatusLabel: chip[1], FirstUsed: "not yet",
-		CanRevoke: k.RevokedAt.IsZero() && k.Status != db.StatusRemoved,
-		CanRetry:  k.Status == db.StatusFailed || (k.LastError != "" && k.Status != db.StatusRemoved)}
+		CanRevoke: k.RevokedAt.IsZero() && k.Status != domain.StatusRemoved,
+		CanRetry:  k.Status == domain.StatusFailed || (k.LastError != "" && k.Status != domain.StatusRemoved)}
 	if !k.FirstUsedAt.IsZero() {
 		row.FirstUsed = inZone(k.FirstUsedAt, loc)
 	}
-	if !k.RevokedAt.IsZero() && k.Status != db.StatusRemoved {
+	if !k.RevokedAt.IsZero() && k.Status != domain.StatusRemoved {
 		row.StatusLabel += " (revoked)"
 	}
 	switch {
 	case k.LastError != "":
 		row.Detail = k.LastError
-	case k.Status == db.StatusOnLock:
+	case k.Status == domain.StatusOnLock:
 		row.Detail = "confirmed " + inZone(k.SetAt, loc)
-	case k.Status == db.StatusRemoved && !k.RemovedAt.IsZero():
+	case k.Status == domain.StatusRemoved && !k.RemovedAt.IsZero():
 		row.Detail = "confirmed gone " + inZone(k.RemovedAt, loc)
-	case k.Status == db.StatusScheduled && !k.StartsAt.IsZero() && now.Before(k.StartsAt):
+	case k.Status == domain.StatusScheduled && !k.StartsAt.IsZero() && now.Before(k.StartsAt):
 		row.Detail = "goes on the lock when its window opens"
 	}
 	return row
@@ -367,6 +367,6 @@ func (s *Server) removeUnmanaged(c echo.Context) error {
 }
 
 // pinRules are a lock's code rules as the connector reported them.
-func pinRules(l db.Lock) lock.PINRules {
-	return lock.PINRules{MinLen: l.MinCodeLen, MaxLen: l.MaxCodeLen}
+func pinRules(l db.Lock) domain.PINRules {
+	return domain.PINRules{MinLen: l.MinCodeLen, MaxLen: l.MaxCodeLen}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // codeForm is an "Add a code" form for a window from now+1h for a day, in the lock's zone.
@@ -22,7 +23,7 @@ func (a *testApp) codeForm(l db.Lock, label, pin string) url.Values {
 
 func lockPath(l db.Lock, rest string) string { return "/locks/" + strconv.FormatInt(l.ID, 10) + rest }
 
-func (a *testApp) codeStatus(l db.Lock, label string) string {
+func (a *testApp) codeStatus(l db.Lock, label string) domain.CodeStatus {
 	a.t.Helper()
 	codes, err := a.db.LockCodes(context.Background(), l.ID)
 	if err != nil {
@@ -65,11 +66,11 @@ func TestCodeLifecycleOnSimLock(t *testing.T) {
 		t.Fatalf("add code: got %d", res.Status)
 	}
 	app.reconcile()
-	if got := app.codeStatus(l, "Ben"); got != db.StatusSetting {
+	if got := app.codeStatus(l, "Ben"); got != domain.StatusSetting {
 		t.Errorf("after one pass: got %s, want setting", got)
 	}
 	app.settle()
-	if got := app.codeStatus(l, "Ben"); got != db.StatusOnLock {
+	if got := app.codeStatus(l, "Ben"); got != domain.StatusOnLock {
 		t.Fatalf("after the lock confirmed: got %s, want on_lock", got)
 	}
 	res := c.postForm(lockPath(l, "/sim/keypad"), url.Values{"pin": {"583920"}})
@@ -94,11 +95,11 @@ func TestCodeLifecycleOnSimLock(t *testing.T) {
 		t.Fatalf("revoke: got %d", res.Status)
 	}
 	app.reconcile()
-	if got := app.codeStatus(l, "Ben"); got != db.StatusRemoving {
+	if got := app.codeStatus(l, "Ben"); got != domain.StatusRemoving {
 		t.Errorf("after revoke: got %s, want removing until the lock confirms", got)
 	}
 	app.settle()
-	if got := app.codeStatus(l, "Ben"); got != db.StatusRemoved {
+	if got := app.codeStatus(l, "Ben"); got != domain.StatusRemoved {
 		t.Errorf("after the lock confirmed: got %s, want removed", got)
 	}
 	res = c.postForm(lockPath(l, "/sim/keypad"), url.Values{"pin": {"583920"}})
@@ -206,7 +207,7 @@ func TestOfflineLockRaisesOverdueAlert(t *testing.T) {
 	app.reconcile()
 	app.clock.Advance(3 * time.Minute)
 	app.reconcile()
-	if got := app.codeStatus(l, "Ben"); got == db.StatusRemoved {
+	if got := app.codeStatus(l, "Ben"); got == domain.StatusRemoved {
 		t.Fatal("code marked removed while the lock is offline")
 	}
 	page := c.get(lockPath(l, "")).Body
@@ -219,7 +220,7 @@ func TestOfflineLockRaisesOverdueAlert(t *testing.T) {
 	c.postForm(lockPath(l, "/sim/online"), nil)
 	app.settle()
 	app.settle()
-	if got := app.codeStatus(l, "Ben"); got != db.StatusRemoved {
+	if got := app.codeStatus(l, "Ben"); got != domain.StatusRemoved {
 		t.Errorf("after the lock came back: got %s, want removed", got)
 	}
 }

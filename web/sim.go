@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
 )
@@ -83,7 +84,7 @@ func (s *Server) simSwitch(c echo.Context) error {
 }
 
 // keypadPanel answers htmx with the panel, and plain forms with the whole page.
-func (s *Server) keypadPanel(c echo.Context, l db.Lock, online bool, msg, outcome string) error {
+func (s *Server) keypadPanel(c echo.Context, l db.Lock, online bool, msg string, outcome domain.EventKind) error {
 	k := views.KeypadPanel{LockID: l.ID, Online: online, Message: msg, Outcome: outcome}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.Keypad(k))

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -148,9 +149,9 @@ func (v *timelineView) said(e db.TimelineEvent) timelineFacts {
 }
 
 // methodNames are the methods worth showing beside the words.
-var methodNames = map[string]string{
-	"keypad": "keypad", "app": "app", "manual": "by hand", "automatic": "automatic",
-	"fingerprint": "fingerprint", "key": "key",
+var methodNames = map[domain.Method]string{
+	domain.MethodKeypad: "keypad", domain.MethodApp: "app", domain.MethodManual: "by hand", domain.MethodAutomatic: "automatic",
+	domain.MethodFingerprint: "fingerprint", domain.MethodKey: "key",
 }
 
 // row is an event's row in the list.
@@ -376,7 +377,7 @@ func (v *timelineView) form(all []db.TimelineLock) views.TimelineForm {
 	}
 	f.Kinds = []views.TimelineOption{{Value: "", Label: "Everything"}}
 	for _, k := range timelineKinds {
-		f.Kinds = append(f.Kinds, views.TimelineOption{Value: k.kind, Label: k.label, Selected: k.kind == v.p.Kind})
+		f.Kinds = append(f.Kinds, views.TimelineOption{Value: string(k.kind), Label: k.label, Selected: k.kind == v.p.Kind})
 	}
 	return f
 }

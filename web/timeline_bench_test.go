@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The timeline's handlers timed as the server runs them (no network, no
@@ -160,7 +161,7 @@ func benchHistory(ctx context.Context, d *db.DB, n int, from, to time.Time) erro
 				return err
 			}
 			dev := "dev-" + strconv.FormatInt(cs[0].ID, 10)
-			if err := d.ObserveCode(ctx, cs[0].ID, db.CodeObservation{Status: db.StatusRemoved, DeviceCodeID: dev}); err != nil {
+			if err := d.ObserveCode(ctx, cs[0].ID, db.CodeObservation{Status: domain.StatusRemoved, DeviceCodeID: dev}); err != nil {
 				return err
 			}
 			devs = append(devs, dev)
@@ -187,11 +188,11 @@ func benchHistory(ctx context.Context, d *db.DB, n int, from, to time.Time) erro
 			case r < 930:
 				e.Kind, e.Detail = "denied", "wrong code"
 			case r < 970:
-				e.Kind, e.DeviceCodeID, e.Method = []string{"code_set", "code_removed"}[r%2], dev, ""
+				e.Kind, e.DeviceCodeID, e.Method = []domain.EventKind{"code_set", "code_removed"}[r%2], dev, ""
 			case r < 975:
 				e.Kind, e.Method, e.Detail = "battery_low", "", "battery at 18%"
 			case r < 987:
-				e.Kind, e.Method = []string{"safe_mode", "tamper"}[r%2], ""
+				e.Kind, e.Method = []domain.EventKind{"safe_mode", "tamper"}[r%2], ""
 			default:
 				e.Kind, e.Method = "unlocked", "app"
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
@@ -24,22 +25,25 @@ import (
 // is never an error.
 
 // timelineKinds are the kinds a timeline can be filtered by, with their names.
-var timelineKinds = []struct{ kind, label string }{
-	{"unlocked", "Unlocks"},
-	{"locked", "Locks"},
-	{"denied", "Wrong or refused codes"},
-	{"safe_mode", "Safe mode"},
-	{"code_set", "Codes set on a lock"},
-	{"code_removed", "Codes removed from a lock"},
-	{"battery_low", "Battery low"},
-	{"offline", "Lock went offline"},
-	{"online", "Lock back online"},
-	{"tamper", "Tamper alarms"},
-	{db.KindOfflineLong, "Offline for over an hour"},
-	{db.KindCodeUnused, "Revealed but not used"},
+var timelineKinds = []struct {
+	kind  domain.EventKind
+	label string
+}{
+	{domain.EventUnlocked, "Unlocks"},
+	{domain.EventLocked, "Locks"},
+	{domain.EventDenied, "Wrong or refused codes"},
+	{domain.EventSafeMode, "Safe mode"},
+	{domain.EventCodeSet, "Codes set on a lock"},
+	{domain.EventCodeRemoved, "Codes removed from a lock"},
+	{domain.EventBatteryLow, "Battery low"},
+	{domain.EventOffline, "Lock went offline"},
+	{domain.EventOnline, "Lock back online"},
+	{domain.EventTamper, "Tamper alarms"},
+	{domain.EventOfflineLong, "Offline for over an hour"},
+	{domain.EventCodeUnused, "Revealed but not used"},
 }
 
-func knownKind(k string) bool {
+func knownKind(k domain.EventKind) bool {
 	for _, x := range timelineKinds {
 		if x.kind == k {
 			return true
@@ -84,7 +88,7 @@ func (d calDay) start(loc *time.Location) time.Time {
 type timelineParams struct {
 	Lock      int64
 	Guest     int64
-	Kind      string
+	Kind      domain.EventKind
 	From, To  calDay
 	Anomalies bool
 	Day       calDay // the pictures' day; zero: today
@@ -113,7 +117,7 @@ func (p timelineParams) values() url.Values {
 		v.Set("guest", strconv.FormatInt(p.Guest, 10))
 	}
 	if p.Kind != "" {
-		v.Set("kind", p.Kind)
+		v.Set("kind", string(p.Kind))
 	}
 	if !p.From.IsZero() {
 		v.Set("from", p.From.String())
@@ -194,8 +198,8 @@ func (s *Server) readTimelineParams(c echo.Context, locks map[int64]db.TimelineL
 		}
 	}
 	if v := strings.TrimSpace(q.Get("kind")); v != "" {
-		if knownKind(v) {
-			p.Kind = v
+		if knownKind(domain.EventKind(v)) {
+			p.Kind = domain.EventKind(v)
 		} else {
 			notices = append(notices, "“"+clipText(v)+"” is not a kind of event, so the timeline shows every kind.")
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -41,24 +42,24 @@ var stripLanes = []struct {
 	label string
 }{{8, "Entries"}, {22, "Refused"}, {36, "Lock and codes"}}
 
-func laneOf(kind string) int {
+func laneOf(kind domain.EventKind) int {
 	switch kind {
-	case "unlocked", "locked":
+	case domain.EventUnlocked, domain.EventLocked:
 		return 0
-	case "denied", "safe_mode":
+	case domain.EventDenied, domain.EventSafeMode:
 		return 1
 	}
 	return 2
 }
 
 // kindLabel is a kind's name in the filter's words.
-func kindLabel(kind string) string {
+func kindLabel(kind domain.EventKind) string {
 	for _, k := range timelineKinds {
 		if k.kind == kind {
 			return k.label
 		}
 	}
-	return kind
+	return string(kind)
 }
 
 func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -249,7 +250,7 @@ func (v *timelineView) strip(l db.TimelineLock, day calDay, start, end time.Time
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
 
 // kindTone is a kind's colour in the pictures, as in the list.
-func kindTone(kind string) string {
+func kindTone(kind domain.EventKind) string {
 	_, tone := eventWords(db.Event{Kind: kind}, "")
 	return tone
 }
@@ -295,7 +296,7 @@ func (v *timelineView) grid(l db.TimelineLock, day calDay, counts []db.DayCount)
 			Href: timelineParams{Lock: l.ID, From: d, To: d, Day: d}.pageURL()}
 		if c.Denied > 0 {
 			r := 3.0
-			if c.Denied >= db.BurstCount {
+			if c.Denied >= domain.BurstCount {
 				r = 5
 			}
 			cell.DeniedR, cell.CX, cell.CY = num(r), num(x+gridCell/2), num(gridCell/2)

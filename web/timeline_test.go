@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
@@ -85,7 +86,7 @@ func (x *tl) guestCode(name string, l db.Lock, dev string, start, end time.Time)
 	if err != nil || len(codes) != 1 {
 		x.t.Fatalf("access codes: %v", err)
 	}
-	if err := x.app.db.ObserveCode(ctx, codes[0].ID, db.CodeObservation{Status: db.StatusOnLock, DeviceCodeID: dev}); err != nil {
+	if err := x.app.db.ObserveCode(ctx, codes[0].ID, db.CodeObservation{Status: domain.StatusOnLock, DeviceCodeID: dev}); err != nil {
 		x.t.Fatal(err)
 	}
 	return g, codes[0], token
@@ -104,7 +105,7 @@ func (x *tl) ingest(l db.Lock, evs ...ev) []int64 {
 	var batch []db.NewEvent
 	for _, e := range evs {
 		x.seq++
-		batch = append(batch, db.NewEvent{DeviceEventID: "t-" + strconv.Itoa(x.seq), Kind: e.kind, Method: e.method,
+		batch = append(batch, db.NewEvent{DeviceEventID: "t-" + strconv.Itoa(x.seq), Kind: domain.EventKind(e.kind), Method: domain.Method(e.method),
 			DeviceCodeID: e.code, OccurredAt: e.at, Detail: e.detail})
 	}
 	cur, err := x.app.db.Lock(ctx, l.ID)
@@ -905,7 +906,7 @@ func TestTimelineCSVBytes(t *testing.T) {
 	for _, ev := range all {
 		f := v.facts(ev)
 		w.Write([]string{strconv.FormatInt(ev.ID, 10), f.day.String(), f.local.Format("15:04:05"), f.zone,
-			ev.OccurredAt.UTC().Format(time.RFC3339), cell(f.lock), cell(f.words), ev.Kind, ev.Method, cell(f.who), cell(f.code), f.anomaly})
+			ev.OccurredAt.UTC().Format(time.RFC3339), cell(f.lock), cell(f.words), string(ev.Kind), string(ev.Method), cell(f.who), cell(f.code), f.anomaly})
 	}
 	w.Flush()
 	if len(all) < 2000 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 	"github.com/gatehouse/gatehouse/lock/wire"
@@ -43,7 +44,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 
-	zone := lock.ServerZone()
+	zone := domain.ServerZone()
 	sims := sim.New(store, nil, c.SimDelay)
 	hc := &http.Client{Timeout: 30 * time.Second}
 	rec := lock.NewReconciler(lock.Options{

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -288,7 +289,7 @@ func TestRequestShape(t *testing.T) {
 			name: "time-bound code",
 			call: func(c *Client) error {
 				_, err := c.SetCode(context.Background(), "dev1", lock.CodeSpec{Name: "Guest", PIN: "1357",
-					Window: lock.Window{Start: start, End: start.Add(24 * time.Hour)}})
+					Window: domain.Window{Start: start, End: start.Add(24 * time.Hour)}})
 				return err
 			},
 			path: "/access_codes/create",
@@ -349,7 +350,7 @@ func TestRequestShape(t *testing.T) {
 func TestSetCodeRejectsHalfWindow(t *testing.T) {
 	c, _, s := serve(t, reply{200, nil, "{}"})
 	now := time.Now()
-	for _, w := range []lock.Window{{Start: now}, {End: now}, {Start: now, End: now.Add(-time.Hour)}} {
+	for _, w := range []domain.Window{{Start: now}, {End: now}, {Start: now, End: now.Add(-time.Hour)}} {
 		_, err := c.SetCode(context.Background(), "dev1", lock.CodeSpec{PIN: "1234", Window: w})
 		assertErr(t, "SetCode", err, lock.Permanent, "")
 	}

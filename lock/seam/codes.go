@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -114,7 +115,7 @@ func mapCode(ac accessCode) lock.Code {
 		code.PIN = *ac.Code
 	}
 	if ac.Type != "ongoing" && ac.StartsAt != nil && ac.EndsAt != nil {
-		code.Window = lock.Window{Start: ac.StartsAt.UTC(), End: ac.EndsAt.UTC()}
+		code.Window = domain.Window{Start: ac.StartsAt.UTC(), End: ac.EndsAt.UTC()}
 	}
 	// Vendor text may repeat the PIN; these strings end up in logs and pages.
 	for _, e := range ac.Errors {

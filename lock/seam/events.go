@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -68,7 +69,7 @@ func decodeCursor(s string) (eventCursor, error) {
 }
 
 // Events returns the lock's events after cursor, oldest first, and the next cursor.
-// Seam event types with no lock.EventKind are skipped but still move the cursor.
+// Seam event types with no domain.EventKind are skipped but still move the cursor.
 func (c *Client) Events(ctx context.Context, deviceID, cursor string) ([]lock.Event, string, error) {
 	cur := eventCursor{T: c.now().Add(-c.eventLookback).UTC()}
 	since := cur.T.Truncate(time.Millisecond)
@@ -195,7 +196,7 @@ func (c *Client) fetchEvents(ctx context.Context, deviceID string, since time.Ti
 //
 // Only what happened at the lock is mapped. Seam's bookkeeping about its own objects
 // (access_code.created, .changed, .deleted, .scheduled_on_device, .delay_in_*,
-// .failed_to_*) has no lock.EventKind: the code's state and errors reach Gatehouse
+// .failed_to_*) has no domain.EventKind: the code's state and errors reach Gatehouse
 // through ListCodes instead.
 func mapEvent(r rawEvent) (lock.Event, bool) {
 	ev := lock.Event{
@@ -210,37 +211,37 @@ func mapEvent(r rawEvent) (lock.Event, bool) {
 	}
 	switch r.EventType {
 	case "lock.unlocked":
-		ev.Kind, ev.Method = lock.EventUnlocked, mapMethod(r.Method)
+		ev.Kind, ev.Method = domain.EventUnlocked, mapMethod(r.Method)
 	case "lock.locked":
-		ev.Kind, ev.Method = lock.EventLocked, mapMethod(r.Method)
+		ev.Kind, ev.Method = domain.EventLocked, mapMethod(r.Method)
 	case "lock.access_denied":
-		ev.Kind = lock.EventDenied
+		ev.Kind = domain.EventDenied
 	case "access_code.set_on_device",
 		// A code changed or appeared on the lock without Seam: worth an owner's look.
 		"access_code.modified_external_to_seam",
 		"access_code.unmanaged.created":
-		ev.Kind = lock.EventCodeSet
+		ev.Kind = domain.EventCodeSet
 	case "access_code.removed_from_device",
 		"access_code.deleted_external_to_seam",
 		"access_code.unmanaged.removed":
-		ev.Kind = lock.EventCodeRemoved
+		ev.Kind = domain.EventCodeRemoved
 	case "device.connected":
-		ev.Kind = lock.EventOnline
+		ev.Kind = domain.EventOnline
 	case "device.disconnected":
-		ev.Kind = lock.EventOffline
+		ev.Kind = domain.EventOffline
 		if r.ErrorCode != "" {
 			ev.Detail += ": " + r.ErrorCode
 		}
 	case "device.low_battery":
-		ev.Kind = lock.EventBatteryLow
+		ev.Kind = domain.EventBatteryLow
 	case "device.battery_status_changed":
 		if r.BatteryStatus != "low" && r.BatteryStatus != "critical" {
 			return lock.Event{}, false
 		}
-		ev.Kind = lock.EventBatteryLow
+		ev.Kind = domain.EventBatteryLow
 		ev.Detail += ": " + r.BatteryStatus
 	case "device.tampered":
-		ev.Kind = lock.EventTamper
+		ev.Kind = domain.EventTamper
 	default:
 		return lock.Event{}, false
 	}
@@ -248,16 +249,16 @@ func mapEvent(r rawEvent) (lock.Event, bool) {
 }
 
 // mapMethod maps Seam's lock_method: keycode, manual, automatic, seamapi, unknown.
-func mapMethod(m string) lock.Method {
+func mapMethod(m string) domain.Method {
 	switch m {
 	case "keycode":
-		return lock.MethodKeypad
+		return domain.MethodKeypad
 	case "manual":
-		return lock.MethodManual
+		return domain.MethodManual
 	case "automatic":
-		return lock.MethodAutomatic
+		return domain.MethodAutomatic
 	case "seamapi":
-		return lock.MethodApp // a remote lock or unlock through Seam's API
+		return domain.MethodApp // a remote lock or unlock through Seam's API
 	}
-	return lock.MethodNone
+	return domain.MethodNone
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -24,33 +25,33 @@ func TestMapEvent(t *testing.T) {
 		mapped bool
 	}{
 		{rawEvent{EventType: "lock.unlocked", Method: "keycode", AccessCodeID: "ac1"},
-			lock.Event{Kind: lock.EventUnlocked, Method: lock.MethodKeypad, CodeID: "ac1", Detail: "lock.unlocked"}, true},
+			lock.Event{Kind: domain.EventUnlocked, Method: domain.MethodKeypad, CodeID: "ac1", Detail: "lock.unlocked"}, true},
 		{rawEvent{EventType: "lock.unlocked", Method: "seamapi"},
-			lock.Event{Kind: lock.EventUnlocked, Method: lock.MethodApp, Detail: "lock.unlocked"}, true},
+			lock.Event{Kind: domain.EventUnlocked, Method: domain.MethodApp, Detail: "lock.unlocked"}, true},
 		{rawEvent{EventType: "lock.unlocked", Method: "unknown"},
-			lock.Event{Kind: lock.EventUnlocked, Method: lock.MethodNone, Detail: "lock.unlocked"}, true},
+			lock.Event{Kind: domain.EventUnlocked, Method: domain.MethodNone, Detail: "lock.unlocked"}, true},
 		{rawEvent{EventType: "lock.locked", Method: "automatic"},
-			lock.Event{Kind: lock.EventLocked, Method: lock.MethodAutomatic, Detail: "lock.locked"}, true},
+			lock.Event{Kind: domain.EventLocked, Method: domain.MethodAutomatic, Detail: "lock.locked"}, true},
 		{rawEvent{EventType: "lock.locked", Method: "manual"},
-			lock.Event{Kind: lock.EventLocked, Method: lock.MethodManual, Detail: "lock.locked"}, true},
+			lock.Event{Kind: domain.EventLocked, Method: domain.MethodManual, Detail: "lock.locked"}, true},
 		{rawEvent{EventType: "lock.access_denied", AccessCodeID: "ac2"},
-			lock.Event{Kind: lock.EventDenied, CodeID: "ac2", Detail: "lock.access_denied"}, true},
+			lock.Event{Kind: domain.EventDenied, CodeID: "ac2", Detail: "lock.access_denied"}, true},
 		{rawEvent{EventType: "access_code.set_on_device", AccessCodeID: "ac3"},
-			lock.Event{Kind: lock.EventCodeSet, CodeID: "ac3", Detail: "access_code.set_on_device"}, true},
+			lock.Event{Kind: domain.EventCodeSet, CodeID: "ac3", Detail: "access_code.set_on_device"}, true},
 		{rawEvent{EventType: "access_code.removed_from_device", AccessCodeID: "ac3"},
-			lock.Event{Kind: lock.EventCodeRemoved, CodeID: "ac3", Detail: "access_code.removed_from_device"}, true},
+			lock.Event{Kind: domain.EventCodeRemoved, CodeID: "ac3", Detail: "access_code.removed_from_device"}, true},
 		{rawEvent{EventType: "access_code.unmanaged.created", AccessCodeID: "ac9"},
-			lock.Event{Kind: lock.EventCodeSet, CodeID: "ac9", Detail: "access_code.unmanaged.created"}, true},
+			lock.Event{Kind: domain.EventCodeSet, CodeID: "ac9", Detail: "access_code.unmanaged.created"}, true},
 		{rawEvent{EventType: "access_code.deleted_external_to_seam", AccessCodeID: "ac3"},
-			lock.Event{Kind: lock.EventCodeRemoved, CodeID: "ac3", Detail: "access_code.deleted_external_to_seam"}, true},
-		{rawEvent{EventType: "device.connected"}, lock.Event{Kind: lock.EventOnline, Detail: "device.connected"}, true},
+			lock.Event{Kind: domain.EventCodeRemoved, CodeID: "ac3", Detail: "access_code.deleted_external_to_seam"}, true},
+		{rawEvent{EventType: "device.connected"}, lock.Event{Kind: domain.EventOnline, Detail: "device.connected"}, true},
 		{rawEvent{EventType: "device.disconnected", ErrorCode: "hub_disconnected"},
-			lock.Event{Kind: lock.EventOffline, Detail: "device.disconnected: hub_disconnected"}, true},
-		{rawEvent{EventType: "device.low_battery"}, lock.Event{Kind: lock.EventBatteryLow, Detail: "device.low_battery"}, true},
+			lock.Event{Kind: domain.EventOffline, Detail: "device.disconnected: hub_disconnected"}, true},
+		{rawEvent{EventType: "device.low_battery"}, lock.Event{Kind: domain.EventBatteryLow, Detail: "device.low_battery"}, true},
 		{rawEvent{EventType: "device.battery_status_changed", BatteryStatus: "critical"},
-			lock.Event{Kind: lock.EventBatteryLow, Detail: "device.battery_status_changed: critical"}, true},
+			lock.Event{Kind: domain.EventBatteryLow, Detail: "device.battery_status_changed: critical"}, true},
 		{rawEvent{EventType: "device.battery_status_changed", BatteryStatus: "full"}, lock.Event{}, false},
-		{rawEvent{EventType: "device.tampered"}, lock.Event{Kind: lock.EventTamper, Detail: "device.tampered"}, true},
+		{rawEvent{EventType: "device.tampered"}, lock.Event{Kind: domain.EventTamper, Detail: "device.tampered"}, true},
 		{rawEvent{EventType: "access_code.created", AccessCodeID: "ac3"}, lock.Event{}, false},
 		{rawEvent{EventType: "access_code.deleted", AccessCodeID: "ac3"}, lock.Event{}, false},
 		{rawEvent{EventType: "thermostat.manually_adjusted"}, lock.Event{}, false},

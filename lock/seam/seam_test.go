@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit/seamfake"
 	"github.com/gatehouse/gatehouse/lock"
 )
@@ -63,7 +64,7 @@ func TestFakeCodeLifecycle(t *testing.T) {
 	c, _ := fakeClient(f)
 	ctx := context.Background()
 	start := time.Date(2031, 3, 1, 15, 0, 0, 0, time.UTC)
-	window := lock.Window{Start: start, End: start.Add(72 * time.Hour)}
+	window := domain.Window{Start: start, End: start.Add(72 * time.Hour)}
 
 	guest, err := c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "Guest Ana", PIN: "482913", Window: window})
 	if err != nil {
@@ -259,7 +260,7 @@ func TestFakeEvents(t *testing.T) {
 		f.Post(t, "locks/lock_door", map[string]any{"device_id": seamfake.FrontDoor})
 	}
 	f.Post(t, "locks/unlock_door", map[string]any{"device_id": seamfake.BackDoor}) // another lock
-	// access_code.created has no lock.EventKind: skipped, but it moves the cursor.
+	// access_code.created has no domain.EventKind: skipped, but it moves the cursor.
 	if _, err := c.SetCode(ctx, seamfake.FrontDoor, lock.CodeSpec{Name: "g", PIN: "551234"}); err != nil {
 		t.Fatalf("SetCode: %v", err)
 	}
@@ -268,9 +269,9 @@ func TestFakeEvents(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
-	wantKinds := []lock.EventKind{lock.EventOnline}
+	wantKinds := []domain.EventKind{domain.EventOnline}
 	for i := 0; i < 6; i++ {
-		wantKinds = append(wantKinds, lock.EventUnlocked, lock.EventLocked)
+		wantKinds = append(wantKinds, domain.EventUnlocked, domain.EventLocked)
 	}
 	if got := kinds(first); !slices.Equal(got, wantKinds) {
 		t.Fatalf("got kinds %v, want %v", got, wantKinds)
@@ -296,7 +297,7 @@ func TestFakeEvents(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Events after two more: %v", err)
 	}
-	if got, want := kinds(newer), []lock.EventKind{lock.EventUnlocked, lock.EventLocked}; !slices.Equal(got, want) {
+	if got, want := kinds(newer), []domain.EventKind{domain.EventUnlocked, domain.EventLocked}; !slices.Equal(got, want) {
 		t.Fatalf("got kinds %v, want %v", got, want)
 	}
 	for _, ev := range newer {
@@ -355,8 +356,8 @@ func assertOrderedUnique(t *testing.T, evs []lock.Event) {
 	}
 }
 
-func kinds(evs []lock.Event) []lock.EventKind {
-	var ks []lock.EventKind
+func kinds(evs []lock.Event) []domain.EventKind {
+	var ks []domain.EventKind
 	for _, ev := range evs {
 		ks = append(ks, ev.Kind)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // What a person does to the physical lock: install it, cut its Wi-Fi, change its
@@ -31,15 +31,15 @@ const (
 
 // Keypad outcomes.
 const (
-	OutcomeUnlocked = "unlocked"
-	OutcomeDenied   = "denied"
-	OutcomeSafeMode = "safe_mode"
+	OutcomeUnlocked = domain.EventUnlocked
+	OutcomeDenied   = domain.EventDenied
+	OutcomeSafeMode = domain.EventSafeMode
 )
 
 // KeypadResult is what the lock did with a PIN typed on its keypad.
 type KeypadResult struct {
-	Outcome  string // OutcomeUnlocked, OutcomeDenied or OutcomeSafeMode
-	CodeID   string // the sim code whose PIN was typed (it opened the door only when Outcome is unlocked)
+	Outcome  domain.EventKind // OutcomeUnlocked, OutcomeDenied or OutcomeSafeMode: the event the keypad raised
+	CodeID   string           // the sim code whose PIN was typed (it opened the door only when Outcome is unlocked)
 	CodeName string
 	Message  string // one sentence for the simulator panel; never the PIN
 }
@@ -85,13 +85,13 @@ func (s *Sim) SetOnline(ctx context.Context, deviceID string, online bool) error
 		if err != nil || l.Online == online {
 			return err
 		}
-		kind := lock.EventOnline
+		kind := domain.EventOnline
 		if online {
 			if err := requeue(ctx, t, deviceID, s.readyAt(now)); err != nil {
 				return err
 			}
 		} else {
-			kind = lock.EventOffline
+			kind = domain.EventOffline
 			if err := settle(ctx, t, l, now); err != nil {
 				return err
 			}
@@ -133,8 +133,8 @@ func (s *Sim) LockNow(ctx context.Context, deviceID string) error {
 		if err := t.SetKeypad(ctx, deviceID, l.WrongInARow, l.SafeModeUntil, true); err != nil {
 			return err
 		}
-		_, err = t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: string(lock.EventLocked),
-			Method: string(lock.MethodManual), At: now})
+		_, err = t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: string(domain.EventLocked),
+			Method: string(domain.MethodManual), At: now})
 		return err
 	})
 }
@@ -205,15 +205,15 @@ type keypad struct {
 	now time.Time
 }
 
-func (k keypad) event(ctx context.Context, kind lock.EventKind, codeID, detail string) error {
-	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(kind), Method: string(lock.MethodKeypad),
+func (k keypad) event(ctx context.Context, kind domain.EventKind, codeID, detail string) error {
+	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(kind), Method: string(domain.MethodKeypad),
 		CodeID: codeID, At: k.now, Detail: detail})
 	return err
 }
 
 // refuse is any attempt during safe mode: not judged, not counted.
 func (k keypad) refuse(ctx context.Context) (KeypadResult, error) {
-	if err := k.event(ctx, lock.EventDenied, "", "safe mode"); err != nil {
+	if err := k.event(ctx, domain.EventDenied, "", "safe mode"); err != nil {
 		return KeypadResult{}, err
 	}
 	return KeypadResult{Outcome: OutcomeSafeMode, Message: k.safeModeMessage(k.l.SafeModeUntil)}, nil
@@ -222,7 +222,7 @@ func (k keypad) refuse(ctx context.Context) (KeypadResult, error) {
 // outsideWindow is a real code used too early or too late. It does not count
 // towards safe mode: the PIN is right, only the time is wrong.
 func (k keypad) outsideWindow(ctx context.Context, c db.SimCode) (KeypadResult, error) {
-	if err := k.event(ctx, lock.EventDenied, c.CodeID, "code outside its schedule"); err != nil {
+	if err := k.event(ctx, domain.EventDenied, c.CodeID, "code outside its schedule"); err != nil {
 		return KeypadResult{}, err
 	}
 	return KeypadResult{Outcome: OutcomeDenied, CodeID: c.CodeID, CodeName: c.Name,
@@ -235,7 +235,7 @@ func (k keypad) unlock(ctx context.Context, c db.SimCode) (KeypadResult, error) 
 	if err := k.t.SetKeypad(ctx, k.l.DeviceID, 0, k.l.SafeModeUntil, false); err != nil {
 		return KeypadResult{}, err
 	}
-	if err := k.event(ctx, lock.EventUnlocked, c.CodeID, ""); err != nil {
+	if err := k.event(ctx, domain.EventUnlocked, c.CodeID, ""); err != nil {
 		return KeypadResult{}, err
 	}
 	// Rounded so that repeated drains do not accumulate float error, and a lock at
@@ -245,7 +245,7 @@ func (k keypad) unlock(ctx context.Context, c db.SimCode) (KeypadResult, error) 
 		return KeypadResult{}, err
 	}
 	if k.l.Battery >= LowBattery && battery < LowBattery {
-		_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(lock.EventBatteryLow), At: k.now,
+		_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(domain.EventBatteryLow), At: k.now,
 			Detail: fmt.Sprintf("battery at %.0f%%", battery*100)})
 		if err != nil {
 			return KeypadResult{}, err
@@ -259,7 +259,7 @@ func (k keypad) unlock(ctx context.Context, c db.SimCode) (KeypadResult, error) 
 // the count starts over for when it ends.
 func (k keypad) wrong(ctx context.Context) (KeypadResult, error) {
 	n := k.l.WrongInARow + 1
-	if err := k.event(ctx, lock.EventDenied, "", "wrong code"); err != nil {
+	if err := k.event(ctx, domain.EventDenied, "", "wrong code"); err != nil {
 		return KeypadResult{}, err
 	}
 	if n < WrongBeforeSafeMode {
@@ -273,8 +273,8 @@ func (k keypad) wrong(ctx context.Context) (KeypadResult, error) {
 	if err := k.t.SetKeypad(ctx, k.l.DeviceID, 0, until, k.l.Locked); err != nil {
 		return KeypadResult{}, err
 	}
-	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(lock.EventSafeMode),
-		Method: string(lock.MethodKeypad), At: k.now,
+	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(domain.EventSafeMode),
+		Method: string(domain.MethodKeypad), At: k.now,
 		Detail: fmt.Sprintf("%d wrong codes in a row; keypad disabled for %d minutes", n, int(SafeModeFor/time.Minute))})
 	if err != nil {
 		return KeypadResult{}, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -34,7 +35,7 @@ func checkFits(pin string, codes []db.SimCode, slots int) error {
 		switch {
 		case c.PIN == pin:
 			return duplicate("another code on the lock has the same PIN")
-		case db.PINsConflict(c.PIN, pin):
+		case domain.PINsClash(c.PIN, pin):
 			return duplicate("this PIN and another code's PIN start the same way, so the shorter one would open the door first")
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -215,8 +216,8 @@ func (s *Sim) Events(ctx context.Context, deviceID, cursor string) ([]lock.Event
 		out = append(out, lock.Event{
 			ID:       "sim-" + strconv.FormatInt(e.Seq, 10),
 			DeviceID: e.DeviceID,
-			Kind:     lock.EventKind(e.Kind),
-			Method:   lock.Method(e.Method),
+			Kind:     domain.EventKind(e.Kind),
+			Method:   domain.Method(e.Method),
 			CodeID:   e.CodeID,
 			At:       e.At,
 			Detail:   e.Detail,
@@ -275,7 +276,7 @@ func toCode(c db.SimCode) lock.Code {
 		DeviceID: c.DeviceID,
 		Name:     c.Name,
 		PIN:      c.PIN,
-		Window:   lock.Window{Start: c.StartsAt, End: c.EndsAt},
+		Window:   domain.Window{Start: c.StartsAt, End: c.EndsAt},
 		Status:   status,
 	}
 }

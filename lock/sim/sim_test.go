@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/db/dbtest"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
@@ -42,7 +43,7 @@ func setup(t *testing.T) fixture {
 }
 
 // setCode sets a code and waits for it to land.
-func (f fixture) setCode(t *testing.T, name, pin string, w lock.Window) lock.Code {
+func (f fixture) setCode(t *testing.T, name, pin string, w domain.Window) lock.Code {
 	t.Helper()
 	c, err := f.s.SetCode(context.Background(), f.dev, lock.CodeSpec{Name: name, PIN: pin, Window: w})
 	if err != nil {
@@ -119,7 +120,7 @@ func TestAddAndListLocks(t *testing.T) {
 func TestSetCodeLands(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	w := lock.Window{Start: start.Add(time.Hour), End: start.Add(48 * time.Hour)}
+	w := domain.Window{Start: start.Add(time.Hour), End: start.Add(48 * time.Hour)}
 	c, err := f.s.SetCode(ctx, f.dev, lock.CodeSpec{Name: "Ana (gh-12)", PIN: "739140", Window: w})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func TestSetCodeLands(t *testing.T) {
 		t.Errorf("after delay: got %s, want set", codes[0].Status)
 	}
 	evs, _ := f.events(t, "")
-	if len(evs) != 1 || evs[0].Kind != lock.EventCodeSet || evs[0].CodeID != c.ID || !evs[0].At.Equal(start.Add(delay)) {
+	if len(evs) != 1 || evs[0].Kind != domain.EventCodeSet || evs[0].CodeID != c.ID || !evs[0].At.Equal(start.Add(delay)) {
 		t.Errorf("events: got %+v, want one code_set for %s at %v", evs, c.ID, start.Add(delay))
 	}
 }
@@ -151,21 +152,21 @@ func TestSetCodeLands(t *testing.T) {
 func TestSetCodeRules(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	f.setCode(t, "Ana", "482913", lock.Window{})
-	f.setCode(t, "Bo", "5550123", lock.Window{})
+	f.setCode(t, "Ana", "482913", domain.Window{})
+	f.setCode(t, "Bo", "5550123", domain.Window{})
 	for _, tc := range []struct {
 		name, pin string
-		window    lock.Window
+		window    domain.Window
 		code      string
 	}{
-		{"five digits", "12345", lock.Window{}, "code_rejected"},
-		{"letters", "12ab56", lock.Window{}, "code_rejected"},
-		{"nine digits", "123456789", lock.Window{}, "code_rejected"},
-		{"empty", "", lock.Window{}, "code_rejected"},
-		{"window backwards", "918273", lock.Window{Start: start.Add(time.Hour), End: start}, "code_rejected"},
-		{"duplicate", "482913", lock.Window{}, "duplicate_code"},
-		{"extends another", "4829135", lock.Window{}, "duplicate_code"},
-		{"another extends it", "555012", lock.Window{}, "duplicate_code"},
+		{"five digits", "12345", domain.Window{}, "code_rejected"},
+		{"letters", "12ab56", domain.Window{}, "code_rejected"},
+		{"nine digits", "123456789", domain.Window{}, "code_rejected"},
+		{"empty", "", domain.Window{}, "code_rejected"},
+		{"window backwards", "918273", domain.Window{Start: start.Add(time.Hour), End: start}, "code_rejected"},
+		{"duplicate", "482913", domain.Window{}, "duplicate_code"},
+		{"extends another", "4829135", domain.Window{}, "duplicate_code"},
+		{"another extends it", "555012", domain.Window{}, "duplicate_code"},
 	} {
 		_, err := f.s.SetCode(ctx, f.dev, lock.CodeSpec{Name: tc.name, PIN: tc.pin, Window: tc.window})
 		wantLockErr(t, tc.name, err, lock.Permanent, tc.code)
@@ -197,7 +198,7 @@ func TestSetCodeRules(t *testing.T) {
 func TestRemoveCode(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	c := f.setCode(t, "Ana", "482913", lock.Window{})
+	c := f.setCode(t, "Ana", "482913", domain.Window{})
 	if err := f.s.RemoveCode(ctx, f.dev, c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestRemoveCode(t *testing.T) {
 func TestOffline(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	ana := f.setCode(t, "Ana", "482913", lock.Window{})
+	ana := f.setCode(t, "Ana", "482913", domain.Window{})
 	_, cursor := f.events(t, "")
 	// Bo's code is sent but the lock drops off before it lands.
 	bo, err := f.s.SetCode(ctx, f.dev, lock.CodeSpec{Name: "Bo", PIN: "661177"})
@@ -281,7 +282,7 @@ func TestOffline(t *testing.T) {
 	f.clock.Advance(delay)
 	evs, _ = f.events(t, cursor)
 	last := evs[len(evs)-1]
-	if last.Kind != lock.EventCodeSet || last.CodeID != bo.ID || !last.At.Equal(back.Add(delay)) {
+	if last.Kind != domain.EventCodeSet || last.CodeID != bo.ID || !last.At.Equal(back.Add(delay)) {
 		t.Errorf("Bo's code: got %+v, want code_set at %v", last, back.Add(delay))
 	}
 }
@@ -289,16 +290,18 @@ func TestOffline(t *testing.T) {
 func TestKeypad(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	ana := f.setCode(t, "Ana (gh-12)", "482913", lock.Window{Start: start, End: start.Add(24 * time.Hour)})
-	later := f.setCode(t, "Cleaner", "300400", lock.Window{Start: start.Add(time.Hour), End: start.Add(2 * time.Hour)})
+	ana := f.setCode(t, "Ana (gh-12)", "482913", domain.Window{Start: start, End: start.Add(24 * time.Hour)})
+	later := f.setCode(t, "Cleaner", "300400", domain.Window{Start: start.Add(time.Hour), End: start.Add(2 * time.Hour)})
 	_, cursor := f.events(t, "")
 	now := f.clock.Now()
 	if _, err := f.s.SetCode(ctx, f.dev, lock.CodeSpec{Name: "Not yet", PIN: "515151"}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
-		name, pin, outcome, message string
-		advance                     time.Duration
+		name, pin string
+		outcome   domain.EventKind
+		message   string
+		advance   time.Duration
 	}{
 		{"active code", "482913", sim.OutcomeUnlocked, "Unlocked with “Ana (gh-12)”", 0},
 		{"outside its window", "300400", sim.OutcomeDenied, "“Cleaner” does not work at this time (outside its schedule)", 0},
@@ -327,24 +330,24 @@ func TestKeypad(t *testing.T) {
 	}
 	evs, _ := f.events(t, cursor)
 	want := []struct {
-		kind   lock.EventKind
+		kind   domain.EventKind
 		codeID string
 		detail string
 	}{
-		{lock.EventUnlocked, ana.ID, ""},
-		{lock.EventDenied, later.ID, "code outside its schedule"},
-		{lock.EventDenied, "", "wrong code"},
-		{lock.EventUnlocked, ana.ID, ""},
-		{lock.EventDenied, "", "wrong code"},
-		{lock.EventDenied, "", "wrong code"},
-		{lock.EventDenied, "", "wrong code"},
-		{lock.EventSafeMode, "", "3 wrong codes in a row; keypad disabled for 5 minutes"},
+		{domain.EventUnlocked, ana.ID, ""},
+		{domain.EventDenied, later.ID, "code outside its schedule"},
+		{domain.EventDenied, "", "wrong code"},
+		{domain.EventUnlocked, ana.ID, ""},
+		{domain.EventDenied, "", "wrong code"},
+		{domain.EventDenied, "", "wrong code"},
+		{domain.EventDenied, "", "wrong code"},
+		{domain.EventSafeMode, "", "3 wrong codes in a row; keypad disabled for 5 minutes"},
 		// "Not yet" landed 2s after it was sent; the first call after that (the
 		// keypad, four minutes later) records it, dated when it landed.
-		{lock.EventCodeSet, "", "Not yet"},
-		{lock.EventDenied, "", "safe mode"},
-		{lock.EventUnlocked, ana.ID, ""},
-		{lock.EventDenied, "", "wrong code"},
+		{domain.EventCodeSet, "", "Not yet"},
+		{domain.EventDenied, "", "safe mode"},
+		{domain.EventUnlocked, ana.ID, ""},
+		{domain.EventDenied, "", "wrong code"},
 	}
 	if len(evs) != len(want) {
 		t.Fatalf("events: got %s, want %d events", kinds(evs), len(want))
@@ -354,10 +357,10 @@ func TestKeypad(t *testing.T) {
 		if e.Kind != w.kind || (w.codeID != "" && e.CodeID != w.codeID) || e.Detail != w.detail {
 			t.Errorf("event %d: got %s %q %q, want %s %q %q", i, e.Kind, e.CodeID, e.Detail, w.kind, w.codeID, w.detail)
 		}
-		if e.Kind == lock.EventCodeSet {
+		if e.Kind == domain.EventCodeSet {
 			continue
 		}
-		if e.Method != lock.MethodKeypad {
+		if e.Method != domain.MethodKeypad {
 			t.Errorf("event %d: got method %q, want keypad", i, e.Method)
 		}
 	}
@@ -369,7 +372,7 @@ func TestKeypad(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs, _ = f.events(t, cursor)
-	if e := evs[len(evs)-1]; e.Kind != lock.EventLocked || e.Method != lock.MethodManual {
+	if e := evs[len(evs)-1]; e.Kind != domain.EventLocked || e.Method != domain.MethodManual {
 		t.Errorf("LockNow: got %s by %q, want locked by manual", e.Kind, e.Method)
 	}
 	if devs, _ := f.s.ListLocks(ctx); !*devs[0].Locked {
@@ -380,7 +383,7 @@ func TestKeypad(t *testing.T) {
 func TestBatteryLow(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	f.setCode(t, "Ana", "482913", lock.Window{})
+	f.setCode(t, "Ana", "482913", domain.Window{})
 	_, cursor := f.events(t, "")
 	if err := f.store.SetSimBattery(ctx, f.dev, 0.204); err != nil {
 		t.Fatal(err)
