@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The simulator's state (sim_locks, sim_codes, sim_events) is what a simulated lock
@@ -53,8 +55,8 @@ type SimCode struct {
 type SimEvent struct {
 	Seq      int64
 	DeviceID string
-	Kind     string
-	Method   string
+	Kind     domain.EventKind
+	Method   domain.Method
 	CodeID   string
 	At       time.Time
 	Detail   string // never a PIN

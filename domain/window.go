@@ -23,9 +23,11 @@ func (w Window) Permanent() bool { return w.Start.IsZero() && w.End.IsZero() }
 // change: Go documents that for a skipped or repeated wall time it picks one of
 // the two offsets without saying which.
 
+// Layouts of a form's date, time, and datetime-local fields.
 const (
-	DateLayout  = "2006-01-02"
-	ClockLayout = "15:04"
+	DateLayout     = "2006-01-02"
+	ClockLayout    = "15:04"
+	DateTimeLayout = "2006-01-02T15:04"
 )
 
 // Default check-in and check-out times for the "N nights" preset, as hotels and

@@ -197,8 +197,8 @@ func TestEventsPages(t *testing.T) {
 			l, dev := e.addLock("Front door")
 			err := e.store.SimUpdate(e.ctx, func(tx *db.SimTx) error {
 				for i := range n {
-					if _, err := tx.AppendEvent(e.ctx, db.SimEvent{DeviceID: dev, Kind: string(domain.EventLocked),
-						Method: string(domain.MethodAutomatic), At: e.clk.Now().Add(time.Duration(i) * time.Second), Detail: fmt.Sprint(i)}); err != nil {
+					if _, err := tx.AppendEvent(e.ctx, db.SimEvent{DeviceID: dev, Kind: domain.EventLocked,
+						Method: domain.MethodAutomatic, At: e.clk.Now().Add(time.Duration(i) * time.Second), Detail: fmt.Sprint(i)}); err != nil {
 						return err
 					}
 				}

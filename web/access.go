@@ -68,10 +68,10 @@ func (s *Server) accessNewPage(c echo.Context) error {
 	if n, err := strconv.Atoi(c.QueryParam("nights")); err == nil && n >= 1 && n <= maxNights {
 		nights = n
 	}
-	loc := zoneOf(f.Zone)
-	start, end := nightsWindow(s.db.Now(), nights, loc)
-	f.StartsDate, f.StartsTime = formValues(start, loc)
-	f.EndsDate, f.EndsTime = formValues(end, loc)
+	loc := domain.ZoneOf(f.Zone)
+	stay := domain.NightsWindow(s.db.Now(), nights, loc)
+	f.StartsDate, f.StartsTime = domain.FormValues(stay.Start, loc)
+	f.EndsDate, f.EndsTime = domain.FormValues(stay.End, loc)
 	f.Nights = nightChoices(nights)
 	p.Form = f
 	return render(c, http.StatusOK, views.AccessNew(p))
@@ -85,7 +85,7 @@ func (s *Server) accessFormView(ctx context.Context, locks []db.Lock, guestID in
 	if err != nil {
 		return views.AccessForm{}, err
 	}
-	f := views.AccessForm{CheckIn: checkInClock, CheckOut: checkOutClock, Errors: map[string]string{}}
+	f := views.AccessForm{CheckIn: domain.CheckInClock, CheckOut: domain.CheckOutClock, Errors: map[string]string{}}
 	for _, g := range guests {
 		f.Guests = append(f.Guests, views.GuestChoice{ID: g.ID, Name: g.Name, Selected: g.ID == guestID})
 	}
@@ -105,7 +105,7 @@ func (s *Server) accessFormView(ctx context.Context, locks []db.Lock, guestID in
 	if f.Zone == "" {
 		f.Zone = locks[0].TimeZone
 	}
-	f.Today = s.db.Now().In(zoneOf(f.Zone)).Format(formDate)
+	f.Today = s.db.Now().In(domain.ZoneOf(f.Zone)).Format(domain.DateLayout)
 	f.Lengths = []views.Choice{{Value: "", Label: "Shortest the doors take", Selected: true}}
 	for n := lo; n <= hi; n++ {
 		f.Lengths = append(f.Lengths, views.Choice{Value: strconv.Itoa(n), Label: strconv.Itoa(n) + " digits"})
@@ -213,27 +213,16 @@ func (f *accessForm) request(locks []db.Lock, errs fieldErrors) accessRequest {
 		zone = locks[0].TimeZone
 	}
 	if !f.Permanent {
-		loc := zoneOf(zone)
+		loc := domain.ZoneOf(zone)
 		var err error
-		if req.Starts, err = parseWallTime(f.StartsDate, f.StartsTime, loc); err != nil {
-			errs.add(fStarts, windowMessage(err, "check-in"))
+		if req.Starts, err = domain.ParseStart(f.StartsDate, f.StartsTime, loc); err != nil {
+			errs.add(fStarts, domain.ParseMessage(err, "check-in"))
 		}
-		if req.Ends, err = parseWindowEnd(f.EndsDate, f.EndsTime, loc); err != nil {
-			errs.add(fEnds, windowMessage(err, "check-out"))
+		if req.Ends, err = domain.ParseEnd(f.EndsDate, f.EndsTime, loc); err != nil {
+			errs.add(fEnds, domain.ParseMessage(err, "check-out"))
 		}
 	}
 	return req
-}
-
-// windowMessage words a date or time that could not be read.
-func windowMessage(err error, what string) string {
-	switch {
-	case errors.Is(err, errNoDate):
-		return "Enter the " + what + " date, or make the access permanent."
-	case errors.Is(err, errBadTime):
-		return "Enter the " + what + " time as hours and minutes, like 15:00."
-	}
-	return "Enter the " + what + " date as year-month-day, like 2026-07-14."
 }
 
 func (s *Server) createAccess(c echo.Context) error {
@@ -379,7 +368,7 @@ func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.
 	if err != nil {
 		return err
 	}
-	loc := zoneOf(a.TimeZone)
+	loc := domain.ZoneOf(a.TimeZone)
 	doors := doorNames(locks)
 	first := firstName(g.Name)
 	window := guestWindow(a.StartsAt, a.EndsAt, loc, a.TimeZone)
@@ -619,17 +608,17 @@ func (s *Server) changeWindow(c echo.Context) error {
 	if _, _, live := accessState(a, now); !live {
 		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
 	}
-	loc := zoneOf(a.TimeZone)
+	loc := domain.ZoneOf(a.TimeZone)
 	var in windowForm
 	errs := readForm(c, &in)
 	var start, end time.Time
 	if !in.Permanent {
 		var err error
-		if start, err = parseWallTime(in.StartsDate, in.StartsTime, loc); err != nil {
-			errs.add(fStarts, windowMessage(err, "check-in"))
+		if start, err = domain.ParseStart(in.StartsDate, in.StartsTime, loc); err != nil {
+			errs.add(fStarts, domain.ParseMessage(err, "check-in"))
 		}
-		if end, err = parseWindowEnd(in.EndsDate, in.EndsTime, loc); err != nil {
-			errs.add(fEnds, windowMessage(err, "check-out"))
+		if end, err = domain.ParseEnd(in.EndsDate, in.EndsTime, loc); err != nil {
+			errs.add(fEnds, domain.ParseMessage(err, "check-out"))
 		}
 	}
 	more := fieldErrors{}
@@ -704,8 +693,8 @@ func (s *Server) whoCanOpen(ctx context.Context, l db.Lock, codes []db.AccessCod
 	if err != nil {
 		return nil, err
 	}
-	loc := zoneOf(l.TimeZone)
-	today := now.In(loc).Format(formDate)
+	loc := domain.ZoneOf(l.TimeZone)
+	today := now.In(loc).Format(domain.DateLayout)
 	var out []views.WhoRow
 	for _, k := range codes {
 		if !k.RevokedAt.IsZero() || k.Status == domain.StatusRemoved || (!k.EndsAt.IsZero() && !now.Before(k.EndsAt)) {
@@ -715,7 +704,7 @@ func (s *Server) whoCanOpen(ctx context.Context, l db.Lock, codes []db.AccessCod
 		row := views.WhoRow{CodeID: k.ID, Guest: k.Label, Window: windowText(k.StartsAt, k.EndsAt, loc), LastUse: "never",
 			StatusKind: chip[0], StatusLabel: chip[1], Permanent: k.Permanent(),
 			// A code ending at midnight tonight ends today, not tomorrow.
-			EndsToday: !k.EndsAt.IsZero() && k.EndsAt.Add(-time.Second).In(loc).Format(formDate) == today,
+			EndsToday: !k.EndsAt.IsZero() && k.EndsAt.Add(-time.Second).In(loc).Format(domain.DateLayout) == today,
 			Upcoming:  !k.StartsAt.IsZero() && now.Before(k.StartsAt)}
 		if h, ok := holders[k.ID]; ok {
 			row.Guest, row.GuestID = h.GuestName, h.GuestID

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // writesOf runs do and returns its answer and how many writes it made.
@@ -32,9 +33,9 @@ func TestAccessActionsAuditInTheirWrite(t *testing.T) {
 	c, _ := app.newOwner("Olivia")
 	l := app.addSimLock("Front door")
 	_, a := c.give(app.giveForm("Ana", l))
-	loc := zoneOf(a.TimeZone)
-	window := url.Values{"starts_date": {a.StartsAt.In(loc).Format(formDate)}, "starts_time": {a.StartsAt.In(loc).Format(formClock)},
-		"ends_date": {a.EndsAt.In(loc).AddDate(0, 0, 3).Format(formDate)}, "ends_time": {"11:00"}}
+	loc := domain.ZoneOf(a.TimeZone)
+	window := url.Values{"starts_date": {a.StartsAt.In(loc).Format(domain.DateLayout)}, "starts_time": {a.StartsAt.In(loc).Format(domain.ClockLayout)},
+		"ends_date": {a.EndsAt.In(loc).AddDate(0, 0, 3).Format(domain.DateLayout)}, "ends_time": {"11:00"}}
 
 	for _, step := range []struct {
 		name, path string

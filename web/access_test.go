@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/softkey"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -28,12 +29,12 @@ func (a *testApp) setNow(t time.Time) {
 // giveForm is a valid "Give access" form for a new guest: from an hour ago until
 // two days later at 11:00, in the first lock's zone, generated code.
 func (a *testApp) giveForm(guest string, locks ...db.Lock) url.Values {
-	loc := zoneOf(locks[0].TimeZone)
+	loc := domain.ZoneOf(locks[0].TimeZone)
 	start := a.clock.Now().In(loc).Add(-time.Hour)
 	end := start.AddDate(0, 0, 2)
 	v := url.Values{"guest_name": {guest}, "guest_note": {"+49 170 000000"},
-		"starts_date": {start.Format(formDate)}, "starts_time": {start.Format(formClock)},
-		"ends_date": {end.Format(formDate)}, "ends_time": {"11:00"},
+		"starts_date": {start.Format(domain.DateLayout)}, "starts_time": {start.Format(domain.ClockLayout)},
+		"ends_date": {end.Format(domain.DateLayout)}, "ends_time": {"11:00"},
 		"pin_mode": {"generate"}, "pin_length": {""}, "link_ttl": {"168"}}
 	for _, l := range locks {
 		v.Add("locks", strconv.FormatInt(l.ID, 10))
@@ -269,9 +270,9 @@ func TestGiveAccessToExistingGuestFromQuery(t *testing.T) {
 	if d.Find(`input[name="locks"][checked]`).AttrOr("value", "") != strconv.FormatInt(l.ID, 10) {
 		t.Error("the lock from ?lock= is not checked")
 	}
-	today := app.clock.Now().In(zoneOf(l.TimeZone))
-	for name, want := range map[string]string{"starts_date": today.Format(formDate), "starts_time": "15:00",
-		"ends_date": today.AddDate(0, 0, 3).Format(formDate), "ends_time": "11:00"} {
+	today := app.clock.Now().In(domain.ZoneOf(l.TimeZone))
+	for name, want := range map[string]string{"starts_date": today.Format(domain.DateLayout), "starts_time": "15:00",
+		"ends_date": today.AddDate(0, 0, 3).Format(domain.DateLayout), "ends_time": "11:00"} {
 		if got := d.Find(`input[name="`+name+`"]`).AttrOr("value", ""); got != want {
 			t.Errorf("?nights=3 %s: got %q, want %q", name, got, want)
 		}
@@ -296,7 +297,7 @@ func TestGiveAccessBadInput(t *testing.T) {
 	if err := app.db.UpdateLockSettings(context.Background(), ny.ID, db.LockSettings{Name: "Cabin", TimeZone: "America/New_York"}); err != nil {
 		t.Fatal(err)
 	}
-	loc := zoneOf(l.TimeZone)
+	loc := domain.ZoneOf(l.TimeZone)
 	now := app.clock.Now().In(loc)
 	cases := []struct {
 		name   string
@@ -305,10 +306,10 @@ func TestGiveAccessBadInput(t *testing.T) {
 		want   string
 	}{
 		{"end before start", func(v url.Values) {
-			v.Set("ends_date", now.AddDate(0, 0, -1).Format(formDate))
+			v.Set("ends_date", now.AddDate(0, 0, -1).Format(domain.DateLayout))
 		}, "ends_date-error", "The end must be after the start"},
 		{"start far in the past", func(v url.Values) {
-			v.Set("starts_date", now.AddDate(0, 0, -3).Format(formDate))
+			v.Set("starts_date", now.AddDate(0, 0, -3).Format(domain.DateLayout))
 		}, "starts_date-error", "more than a day in the past"},
 		{"unknown lock", func(v url.Values) { v.Set("locks", "9999") }, "locks-error", "does not exist"},
 		{"lock id not a number", func(v url.Values) { v.Set("locks", "front") }, "locks-error", "does not exist"},

@@ -15,53 +15,30 @@ import (
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
-const formTime = "2006-01-02T15:04"
-
 // emptyCodeForm suggests a window from the next quarter hour for one day.
 func (s *Server) emptyCodeForm(l db.Lock) views.AddCodeForm {
-	loc := zoneOf(l.TimeZone)
+	loc := domain.ZoneOf(l.TimeZone)
 	start := s.db.Now().In(loc).Truncate(15 * time.Minute).Add(15 * time.Minute)
 	lo, hi := pinRules(l).Bounds()
 	lengths := strconv.Itoa(lo) + " to " + strconv.Itoa(hi) + " digits"
 	if lo == hi {
 		lengths = strconv.Itoa(lo) + " digits"
 	}
-	return views.AddCodeForm{Starts: start.Format(formTime), Ends: start.Add(24 * time.Hour).Format(formTime),
+	return views.AddCodeForm{Starts: start.Format(domain.DateTimeLayout), Ends: start.Add(24 * time.Hour).Format(domain.DateTimeLayout),
 		Zone: l.TimeZone, Lengths: lengths}
 }
 
-// parseWindowTime reads a datetime-local value in the lock's zone.
-func parseWindowTime(v string, loc *time.Location) (time.Time, bool) {
-	v = strings.TrimSpace(v)
-	for _, layout := range []string{formTime, "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// codeWindow validates a form's window. It returns zero times for a permanent code.
+// codeWindow reads and checks a form's window, a pair of datetime-local values
+// in the lock's zone. It returns zero times for a permanent code; a value that
+// does not parse is given to the check as missing.
 func codeWindow(f *views.AddCodeForm, loc *time.Location, now time.Time) (time.Time, time.Time) {
 	if f.Permanent {
 		return time.Time{}, time.Time{}
 	}
-	start, okS := parseWindowTime(f.Starts, loc)
-	end, okE := parseWindowTime(f.Ends, loc)
-	switch {
-	case !okS:
-		f.StartsError = "Enter when the code starts working, as a date and time."
-	case now.Sub(start) > 24*time.Hour:
-		f.StartsError = "The start is more than a day in the past. Choose now or later."
-	}
-	switch {
-	case !okE:
-		f.EndsError = "Enter when the code stops working, or tick “Permanent”."
-	case okS && !end.After(start):
-		f.EndsError = "The end must be after the start."
-	case !end.After(now):
-		f.EndsError = "The end is in the past."
-	}
+	start, _ := domain.ParseDateTime(f.Starts, loc)
+	end, _ := domain.ParseDateTime(f.Ends, loc)
+	errs := domain.CheckWindow(domain.Window{Start: start, End: end}, false, domain.CodeWindow, now, time.Time{})
+	f.StartsError, f.EndsError = errs.Start, errs.End
 	return start, end
 }
 
@@ -90,7 +67,7 @@ func (s *Server) addCode(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	loc := zoneOf(l.TimeZone)
+	loc := domain.ZoneOf(l.TimeZone)
 	var in codeForm
 	errs := readForm(c, &in)
 	f := s.emptyCodeForm(l)

@@ -200,27 +200,16 @@ func (s *Server) saveAccess(c echo.Context, by db.Owner, req accessRequest, res 
 	return res, nil, nil
 }
 
-// windowProblems checks a window as "give access" and "change window" both need
-// it; permanent must be an explicit choice. A start equal to kept (the current
-// start of a window being changed) may lie further back than a day. Messages go
-// into errs.
+// windowProblems puts domain.CheckWindow's messages for an access's window
+// into errs; kept is the current start of a window being changed (zero when
+// giving access).
 func windowProblems(errs fieldErrors, permanent bool, starts, ends, now, kept time.Time) {
-	if permanent {
-		return
+	w := domain.CheckWindow(domain.Window{Start: starts, End: ends}, permanent, domain.AccessWindow, now, kept)
+	if w.Start != "" {
+		errs[fStarts] = w.Start
 	}
-	switch {
-	case starts.IsZero():
-		errs[fStarts] = "Choose when the access starts."
-	case now.Sub(starts) > 24*time.Hour && !(!kept.IsZero() && starts.Equal(kept)):
-		errs[fStarts] = "The start is more than a day in the past. Choose now or later."
-	}
-	switch {
-	case ends.IsZero():
-		errs[fEnds] = "Choose when the access ends, or make it permanent."
-	case !starts.IsZero() && !ends.After(starts):
-		errs[fEnds] = "The end must be after the start."
-	case !ends.After(now):
-		errs[fEnds] = "The end is in the past."
+	if w.End != "" {
+		errs[fEnds] = w.End
 	}
 }
 
@@ -240,7 +229,7 @@ func noteProblem(note string) string {
 // doors and window: never the code or the link's token.
 func accessGivenAudit(c echo.Context, by db.Owner, guest string, locks []db.Lock, starts, ends time.Time, zone string) []db.AuditEntry {
 	return []db.AuditEntry{
-		auditLine(c, by, db.AuditAccessCreated, "access for "+guest+" to "+doorNames(locks)+", "+windowText(starts, ends, zoneOf(zone))+" ("+zone+")"),
+		auditLine(c, by, db.AuditAccessCreated, "access for "+guest+" to "+doorNames(locks)+", "+windowText(starts, ends, domain.ZoneOf(zone))+" ("+zone+")"),
 		auditLine(c, by, db.AuditLinkCreated, "share link for "+guest),
 	}
 }

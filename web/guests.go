@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -64,7 +65,7 @@ func activeSummary(accesses []db.Access, now time.Time) (int, string) {
 	if next == nil {
 		return 0, ""
 	}
-	loc := zoneOf(next.TimeZone)
+	loc := domain.ZoneOf(next.TimeZone)
 	text := windowText(next.StartsAt, next.EndsAt, loc) + " (" + next.TimeZone + ")"
 	switch {
 	case next.Permanent():
@@ -173,7 +174,7 @@ func (n *lockNames) name(ctx context.Context, id int64) (string, error) {
 
 func (s *Server) accessCard(ctx context.Context, a db.Access, names *lockNames) (views.AccessCard, error) {
 	now := s.db.Now()
-	loc := zoneOf(a.TimeZone)
+	loc := domain.ZoneOf(a.TimeZone)
 	card := views.AccessCard{ID: a.ID, Window: windowText(a.StartsAt, a.EndsAt, loc), Zone: a.TimeZone}
 	card.StateKind, card.StateLabel, card.Live = accessState(a, now)
 	codes, err := s.db.AccessCodes(ctx, a.ID)
@@ -311,8 +312,8 @@ func receipt(links []db.ShareLink, firstUse time.Time, loc *time.Location) []vie
 // windowFormFor fills the "change the dates" form with the current window.
 func windowFormFor(a db.Access, loc *time.Location) views.WindowForm {
 	f := views.WindowForm{Permanent: a.Permanent()}
-	f.StartsDate, f.StartsTime = formValues(a.StartsAt, loc)
-	f.EndsDate, f.EndsTime = formValues(a.EndsAt, loc)
+	f.StartsDate, f.StartsTime = domain.FormValues(a.StartsAt, loc)
+	f.EndsDate, f.EndsTime = domain.FormValues(a.EndsAt, loc)
 	return f
 }
 

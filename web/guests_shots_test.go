@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -37,9 +38,9 @@ func TestGuestShots(t *testing.T) {
 	perm.Set("permanent", "1")
 	c.give(perm)
 	later := app.giveForm("Cleo Martin", front)
-	start := app.clock.Now().In(zoneOf(front.TimeZone)).AddDate(0, 0, 5)
-	later.Set("starts_date", start.Format(formDate))
-	later.Set("ends_date", start.AddDate(0, 0, 3).Format(formDate))
+	start := app.clock.Now().In(domain.ZoneOf(front.TimeZone)).AddDate(0, 0, 5)
+	later.Set("starts_date", start.Format(domain.DateLayout))
+	later.Set("ends_date", start.AddDate(0, 0, 3).Format(domain.DateLayout))
 	later.Set("passphrase", "blue heron")
 	c.give(later)
 	app.settle()

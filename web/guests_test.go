@@ -28,9 +28,9 @@ func TestGuestsListAndSearch(t *testing.T) {
 	c.give(app.giveForm("Ben Okafor", l))
 	later := app.giveForm("Ana Lima", l)
 	later.Set("guest", strconv.FormatInt(app.guests()[0].ID, 10))
-	start := app.clock.Now().In(zoneOf(l.TimeZone)).AddDate(0, 0, 10)
-	later.Set("starts_date", start.Format(formDate))
-	later.Set("ends_date", start.AddDate(0, 0, 2).Format(formDate))
+	start := app.clock.Now().In(domain.ZoneOf(l.TimeZone)).AddDate(0, 0, 10)
+	later.Set("starts_date", start.Format(domain.DateLayout))
+	later.Set("ends_date", start.AddDate(0, 0, 2).Format(domain.DateLayout))
 	c.give(later)
 
 	d := doc(t, c.get("/guests").Body)
@@ -232,9 +232,9 @@ func TestChangeWindow(t *testing.T) {
 	c, _ := app.newOwner("Olivia")
 	l := app.addSimLock("Front door")
 	token, a := c.give(app.giveForm("Ana", l))
-	loc := zoneOf(l.TimeZone)
-	start, _ := formValues(a.StartsAt, loc)
-	startClock := a.StartsAt.In(loc).Format(formClock)
+	loc := domain.ZoneOf(l.TimeZone)
+	start, _ := domain.FormValues(a.StartsAt, loc)
+	startClock := a.StartsAt.In(loc).Format(domain.ClockLayout)
 	end := a.EndsAt.In(loc).AddDate(0, 0, 3)
 
 	// A day and a half in, the stay is extended: the start, now over a day back, is kept.
@@ -242,7 +242,7 @@ func TestChangeWindow(t *testing.T) {
 		app.clock.Advance(10 * time.Hour)
 		c.get("/guests")
 	}
-	form := url.Values{"starts_date": {start}, "starts_time": {startClock}, "ends_date": {end.Format(formDate)}, "ends_time": {"11:00"}}
+	form := url.Values{"starts_date": {start}, "starts_time": {startClock}, "ends_date": {end.Format(domain.DateLayout)}, "ends_time": {"11:00"}}
 	bad := url.Values{"starts_date": {start}, "starts_time": {startClock}, "ends_date": {start}, "ends_time": {"00:00"}}
 	res := c.postForm(accessPath(a, "/window"), bad)
 	if res.Status != http.StatusUnprocessableEntity {
@@ -251,8 +251,8 @@ func TestChangeWindow(t *testing.T) {
 	if msg := doc(t, res.Body).Find(`[id="ends_date-` + strconv.FormatInt(a.ID, 10) + `-error"]`).Text(); !strings.Contains(msg, "after the start") {
 		t.Errorf("message beside the end: got %q", msg)
 	}
-	moved := url.Values{"starts_date": {app.clock.Now().In(loc).AddDate(0, 0, -3).Format(formDate)}, "starts_time": {"09:00"},
-		"ends_date": {end.Format(formDate)}}
+	moved := url.Values{"starts_date": {app.clock.Now().In(loc).AddDate(0, 0, -3).Format(domain.DateLayout)}, "starts_time": {"09:00"},
+		"ends_date": {end.Format(domain.DateLayout)}}
 	if res := c.postForm(accessPath(a, "/window"), moved); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("a start moved into the past: got %d, want 422", res.Status)
 	}
@@ -264,7 +264,7 @@ func TestChangeWindow(t *testing.T) {
 		t.Fatalf("extend: got %d, want 303\n%s", res.Status, errorsIn(res.Body))
 	}
 	got, _ := app.db.Access(context.Background(), a.ID)
-	wantEnd, _ := parseWallTime(end.Format(formDate), "11:00", loc)
+	wantEnd, _ := domain.ParseStart(end.Format(domain.DateLayout), "11:00", loc)
 	if !got.EndsAt.Equal(wantEnd) || !got.StartsAt.Equal(a.StartsAt) {
 		t.Errorf("window: got %s → %s, want %s → %s", got.StartsAt, got.EndsAt, a.StartsAt, wantEnd)
 	}

@@ -76,11 +76,11 @@ func TestHomeArrivalsAndWhoIsIn(t *testing.T) {
 	}
 	ny.TimeZone = "America/New_York"
 	ber := func(s string) time.Time {
-		t, _ := time.ParseInLocation("2006-01-02 15:04", s, zoneOf("Europe/Berlin"))
+		t, _ := time.ParseInLocation("2006-01-02 15:04", s, domain.ZoneOf("Europe/Berlin"))
 		return t
 	}
 	nyc := func(s string) time.Time {
-		t, _ := time.ParseInLocation("2006-01-02 15:04", s, zoneOf("America/New_York"))
+		t, _ := time.ParseInLocation("2006-01-02 15:04", s, domain.ZoneOf("America/New_York"))
 		return t
 	}
 	app.homeAccess("Ana", ber("2026-07-14 15:00"), ber("2026-07-17 11:00"), berlin) // later today

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -180,7 +179,7 @@ func (s *Server) lockLive(c echo.Context) error {
 func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 	ctx := c.Request().Context()
 	now := s.db.Now()
-	loc := zoneOf(l.TimeZone)
+	loc := domain.ZoneOf(l.TimeZone)
 	conns, err := s.connectionNames(ctx)
 	if err != nil {
 		return views.LockPage{}, err
@@ -283,26 +282,6 @@ func codeRow(k db.AccessCode, loc *time.Location, now time.Time) views.CodeRow {
 	return row
 }
 
-// zoneOf loads a lock's zone; a zone that stopped loading falls back to UTC
-// rather than failing the page.
-func zoneOf(name string) *time.Location {
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	zones.Store(name, loc)
-	return loc
-}
-
-// zones remembers the zones zoneOf loaded: time.LoadLocation reads and parses
-// the zone file on every call, and the home page asks once per lock (with 100
-// locks that was a quarter of the server's CPU under load). Only valid IANA
-// names are stored, so the map stays as small as the zone database.
-var zones sync.Map // name → *time.Location
-
 // lockSettingsForm is a lock's name, zone and instructions for guests.
 type lockSettingsForm struct {
 	Name         string `form:"name"`
@@ -316,7 +295,7 @@ func (f *lockSettingsForm) Validate() fieldErrors {
 	f.Name, msg = validName(f.Name, "a name for the lock")
 	errs.add("name", msg)
 	f.TimeZone, f.Instructions = strings.TrimSpace(f.TimeZone), strings.TrimSpace(f.Instructions)
-	if _, err := time.LoadLocation(f.TimeZone); err != nil || f.TimeZone == "" || f.TimeZone == "Local" {
+	if !domain.ValidZone(f.TimeZone) {
 		errs.add("time_zone", "Enter a time zone name such as Europe/Berlin or America/New_York.")
 	}
 	if utf8.RuneCountInString(f.Instructions) > 2000 {

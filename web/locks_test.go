@@ -15,10 +15,10 @@ import (
 
 // codeForm is an "Add a code" form for a window from now+1h for a day, in the lock's zone.
 func (a *testApp) codeForm(l db.Lock, label, pin string) url.Values {
-	loc := zoneOf(l.TimeZone)
+	loc := domain.ZoneOf(l.TimeZone)
 	start := a.clock.Now().In(loc).Add(-time.Minute)
 	return url.Values{"label": {label}, "pin": {pin},
-		"starts": {start.Format(formTime)}, "ends": {start.Add(24 * time.Hour).Format(formTime)}}
+		"starts": {start.Format(domain.DateTimeLayout)}, "ends": {start.Add(24 * time.Hour).Format(domain.DateTimeLayout)}}
 }
 
 func lockPath(l db.Lock, rest string) string { return "/locks/" + strconv.FormatInt(l.ID, 10) + rest }
@@ -126,7 +126,7 @@ func TestAddCodeBadInput(t *testing.T) {
 	if res := c.postForm(lockPath(l, "/codes"), app.codeForm(l, "Ben", "583920")); res.Status != http.StatusOK {
 		t.Fatalf("add code: got %d", res.Status)
 	}
-	loc := zoneOf(l.TimeZone)
+	loc := domain.ZoneOf(l.TimeZone)
 	now := app.clock.Now().In(loc)
 	tests := []struct {
 		name   string
@@ -139,8 +139,8 @@ func TestAddCodeBadInput(t *testing.T) {
 		{"weak pin", func(f url.Values) { f.Set("pin", "123456") }, "consecutive"},
 		{"duplicate", func(f url.Values) { f.Set("pin", "583920") }, "already on the lock"},
 		{"prefix", func(f url.Values) { f.Set("pin", "5839201") }, "starts with another"},
-		{"end before start", func(f url.Values) { f.Set("ends", now.Add(-2*time.Hour).Format(formTime)) }, "after the start"},
-		{"start far in the past", func(f url.Values) { f.Set("starts", now.Add(-72*time.Hour).Format(formTime)) }, "in the past"},
+		{"end before start", func(f url.Values) { f.Set("ends", now.Add(-2*time.Hour).Format(domain.DateTimeLayout)) }, "after the start"},
+		{"start far in the past", func(f url.Values) { f.Set("starts", now.Add(-72*time.Hour).Format(domain.DateTimeLayout)) }, "in the past"},
 		{"garbage date", func(f url.Values) { f.Set("ends", "soon") }, "tick “Permanent”"},
 	}
 	for _, tt := range tests {

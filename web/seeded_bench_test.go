@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // Server time of the timeline's and the home's handlers (no network, no
@@ -179,7 +180,7 @@ func BenchmarkSeededGrid(b *testing.B) {
 	}
 	days := map[int64][]time.Time{}
 	for _, l := range locks {
-		loc := zoneOf(l.TimeZone)
+		loc := domain.ZoneOf(l.TimeZone)
 		y, m, d := a.to.In(loc).Date()
 		end := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 		for i := 30; i >= 0; i-- {

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 )
 
@@ -83,7 +84,7 @@ func (s *Server) sharePage(c echo.Context) error {
 func shareView(l db.ShareLink, d db.ShareDetails, token string) views.SharePage {
 	a := d.Access
 	p := views.SharePage{Token: token, FirstName: firstName(d.GuestName), NeedPassphrase: l.HasPassphrase,
-		Window: guestWindow(a.StartsAt, a.EndsAt, zoneOf(a.TimeZone), a.TimeZone), PIN: d.PIN}
+		Window: guestWindow(a.StartsAt, a.EndsAt, domain.ZoneOf(a.TimeZone), a.TimeZone), PIN: d.PIN}
 	for _, door := range d.Doors {
 		p.Doors = append(p.Doors, views.ShareDoor{Name: door.Name, Instructions: door.Instructions})
 	}

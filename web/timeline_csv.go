@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // The CSV export is exactly the filtered list (the same filters, rows and words,
@@ -240,7 +241,7 @@ type csvDay struct {
 func (d *csvDay) at(secs int64) string {
 	n := floorDiv(secs, 86400)
 	if d.text == "" || n != d.n {
-		d.n, d.text = n, time.Unix(n*86400, 0).UTC().Format(formDate)
+		d.n, d.text = n, time.Unix(n*86400, 0).UTC().Format(domain.DateLayout)
 	}
 	return d.text
 }

@@ -55,10 +55,10 @@ func knownKind(k domain.EventKind) bool {
 // calDay is a calendar day, read in some zone.
 type calDay struct{ t time.Time } // midnight UTC of the day; zero: none
 
-// parseCalDay reads a filter's "2024-05-03" with the access forms' parseDate,
+// parseCalDay reads a filter's "2024-05-03" with the access forms' domain.ParseDate,
 // kept to the years a lock's history can hold.
 func parseCalDay(s string) (calDay, bool) {
-	y, m, d, err := parseDate(s)
+	y, m, d, err := domain.ParseDate(s)
 	if err != nil || y < 2000 || y > 2200 {
 		return calDay{}, false
 	}
@@ -71,7 +71,7 @@ func calDayOf(t time.Time) calDay {
 }
 
 func (d calDay) IsZero() bool           { return d.t.IsZero() }
-func (d calDay) String() string         { return d.t.Format(formDate) }
+func (d calDay) String() string         { return d.t.Format(domain.DateLayout) }
 func (d calDay) addDays(n int) calDay   { return calDay{d.t.AddDate(0, 0, n)} }
 func (d calDay) before(e calDay) bool   { return d.t.Before(e.t) }
 func (d calDay) format(l string) string { return d.t.Format(l) }
@@ -81,7 +81,7 @@ func (d calDay) format(l string) string { return d.t.Format(l) }
 // before, which put an hour of the eve into the day's filter.
 func (d calDay) start(loc *time.Location) time.Time {
 	y, m, dd := d.t.Date()
-	return wallTime(y, m, dd, 0, 0, 0, loc)
+	return domain.WallTime(y, m, dd, 0, 0, 0, loc)
 }
 
 // timelineParams are a timeline URL's filters, validated.
@@ -343,7 +343,7 @@ func zonesOf(locks []db.TimelineLock) timelineZones {
 		first: time.UTC, name: "UTC"}
 	for i, l := range locks {
 		z.locks[l.ID] = l
-		z.loc[l.ID] = zoneOf(l.TimeZone)
+		z.loc[l.ID] = domain.ZoneOf(l.TimeZone)
 		if i == 0 {
 			z.first, z.name = z.loc[l.ID], l.TimeZone
 		} else if l.TimeZone != locks[0].TimeZone {

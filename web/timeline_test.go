@@ -39,7 +39,7 @@ func newTL(t *testing.T) *tl {
 	// At noon in Berlin, the last one passed, so that events a few minutes or
 	// hours apart fall on the days the tests expect whatever the time of the
 	// run (a live update at 00:00 Berlin once found its two events on two days).
-	berlin := zoneOf("Europe/Berlin")
+	berlin := domain.ZoneOf("Europe/Berlin")
 	y, m, d := app.clock.Now().In(berlin).Date()
 	noon := time.Date(y, m, d, 12, 0, 0, 0, berlin)
 	if noon.After(app.clock.Now()) {
@@ -207,7 +207,7 @@ func TestTimelineFilters(t *testing.T) {
 		ev{kind: "unlocked", method: "keypad", code: "dev-ben", at: day(-2)},
 		ev{kind: "battery_low", detail: "battery at 15%", at: day(-2).Add(time.Hour)})
 	all := []int64{f1[3], f1[2], b1[1], b1[0], f1[1], f1[0]}
-	date := func(tm time.Time) string { return tm.In(zoneOf("Europe/Berlin")).Format("2006-01-02") }
+	date := func(tm time.Time) string { return tm.In(domain.ZoneOf("Europe/Berlin")).Format("2006-01-02") }
 
 	tests := []struct {
 		name  string
@@ -771,7 +771,7 @@ func wellFormed(t *testing.T, body string) int {
 func TestTimelinePictures(t *testing.T) {
 	x := newTL(t)
 	ny := x.lock("Porch", "America/New_York")
-	loc := zoneOf("America/New_York")
+	loc := domain.ZoneOf("America/New_York")
 	x.app.clock.Set(time.Date(2024, 3, 12, 12, 0, 0, 0, loc))
 	dst := time.Date(2024, 3, 10, 0, 0, 0, 0, loc)
 	x.ingest(ny,
@@ -982,7 +982,7 @@ func TestTimelineCSVClientGone(t *testing.T) {
 func TestTimelineDaysAcrossDST(t *testing.T) {
 	x := newTL(t)
 	ny, ber := x.lock("Porch", "America/New_York"), x.lock("Tür", "Europe/Berlin")
-	nyz, bez := zoneOf("America/New_York"), zoneOf("Europe/Berlin")
+	nyz, bez := domain.ZoneOf("America/New_York"), domain.ZoneOf("Europe/Berlin")
 	x.app.clock.Set(time.Date(2024, 12, 1, 12, 0, 0, 0, time.UTC))
 	at := func(loc *time.Location, y int, m time.Month, d, h, mi int) time.Time {
 		return time.Date(y, m, d, h, mi, 0, 0, loc)
@@ -1136,7 +1136,7 @@ func TestTimelineEmbeds(t *testing.T) {
 func TestTimelineMixedZonesSayDates(t *testing.T) {
 	headings := regexp.MustCompile(`<h3>[^<]*</h3>`)
 	x := newTL(t)
-	berlin := zoneOf("Europe/Berlin")
+	berlin := domain.ZoneOf("Europe/Berlin")
 	y, m, d := x.app.clock.Now().In(berlin).Date()
 	x.app.clock.Set(time.Date(y, m, d, 0, 30, 0, 0, berlin))
 	now := x.app.clock.Now()

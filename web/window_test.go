@@ -22,7 +22,7 @@ func utc(s string) time.Time {
 	return t
 }
 
-// TestCalDayStart: a timeline day begins at the wallTime of its midnight, which
+// TestCalDayStart: a timeline day begins at the domain.WallTime of its midnight, which
 // where clocks skip midnight is the first instant after the gap, on the day
 // itself (time.Date gave 23:00 of the day before).
 func TestCalDayStart(t *testing.T) {
@@ -51,7 +51,7 @@ func TestCalDayStart(t *testing.T) {
 	}
 }
 
-// TestParseCalDay: the timeline's dates are parseDate's, within 2000 to 2200.
+// TestParseCalDay: the timeline's dates are domain.ParseDate's, within 2000 to 2200.
 func TestParseCalDay(t *testing.T) {
 	for s, want := range map[string]string{"2024-05-03": "2024-05-03", " 2024-05-03 ": "2024-05-03", "2000-01-01": "2000-01-01",
 		"2200-12-31": "2200-12-31", "1999-12-31": "", "2201-01-01": "", "": "", "2024-02-30": "", "24-05-03": "", "3 May 2024": ""} {

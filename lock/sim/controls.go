@@ -55,8 +55,8 @@ func (s *Sim) AddLock(ctx context.Context, name, timeZone string) (string, error
 	if timeZone == "" {
 		return "", errors.New("sim: a lock needs a time zone")
 	}
-	if _, err := time.LoadLocation(timeZone); err != nil {
-		return "", fmt.Errorf("sim: unknown time zone %q: %w", timeZone, err)
+	if !domain.ValidZone(timeZone) {
+		return "", fmt.Errorf("sim: unknown time zone %q", timeZone)
 	}
 	l, err := s.store.CreateSimLock(ctx, db.SimLock{
 		DeviceID: newID("simlock_"),
@@ -99,7 +99,7 @@ func (s *Sim) SetOnline(ctx context.Context, deviceID string, online bool) error
 		if err := t.SetOnline(ctx, deviceID, online); err != nil {
 			return err
 		}
-		if _, err := t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: string(kind), At: now}); err != nil {
+		if _, err := t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: kind, At: now}); err != nil {
 			return err
 		}
 		if online {
@@ -133,8 +133,8 @@ func (s *Sim) LockNow(ctx context.Context, deviceID string) error {
 		if err := t.SetKeypad(ctx, deviceID, l.WrongInARow, l.SafeModeUntil, true); err != nil {
 			return err
 		}
-		_, err = t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: string(domain.EventLocked),
-			Method: string(domain.MethodManual), At: now})
+		_, err = t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: domain.EventLocked,
+			Method: domain.MethodManual, At: now})
 		return err
 	})
 }
@@ -206,7 +206,7 @@ type keypad struct {
 }
 
 func (k keypad) event(ctx context.Context, kind domain.EventKind, codeID, detail string) error {
-	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(kind), Method: string(domain.MethodKeypad),
+	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: kind, Method: domain.MethodKeypad,
 		CodeID: codeID, At: k.now, Detail: detail})
 	return err
 }
@@ -245,7 +245,7 @@ func (k keypad) unlock(ctx context.Context, c db.SimCode) (KeypadResult, error) 
 		return KeypadResult{}, err
 	}
 	if k.l.Battery >= LowBattery && battery < LowBattery {
-		_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(domain.EventBatteryLow), At: k.now,
+		_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: domain.EventBatteryLow, At: k.now,
 			Detail: fmt.Sprintf("battery at %.0f%%", battery*100)})
 		if err != nil {
 			return KeypadResult{}, err
@@ -273,8 +273,8 @@ func (k keypad) wrong(ctx context.Context) (KeypadResult, error) {
 	if err := k.t.SetKeypad(ctx, k.l.DeviceID, 0, until, k.l.Locked); err != nil {
 		return KeypadResult{}, err
 	}
-	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: string(domain.EventSafeMode),
-		Method: string(domain.MethodKeypad), At: k.now,
+	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: domain.EventSafeMode,
+		Method: domain.MethodKeypad, At: k.now,
 		Detail: fmt.Sprintf("%d wrong codes in a row; keypad disabled for %d minutes", n, int(SafeModeFor/time.Minute))})
 	if err != nil {
 		return KeypadResult{}, err
@@ -284,11 +284,7 @@ func (k keypad) wrong(ctx context.Context) (KeypadResult, error) {
 
 // safeModeMessage tells the person at the door until when, in the lock's own zone.
 func (k keypad) safeModeMessage(until time.Time) string {
-	loc, err := time.LoadLocation(k.l.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return "Safe mode: the keypad is disabled until " + until.In(loc).Format("15:04")
+	return "Safe mode: the keypad is disabled until " + until.In(domain.ZoneOf(k.l.TimeZone)).Format("15:04")
 }
 
 // inWindow reports whether c may open the door at now; a missing bound is open.

@@ -34,10 +34,10 @@ func settle(ctx context.Context, t *db.SimTx, l db.SimLock, now time.Time) error
 		ev := db.SimEvent{DeviceID: l.DeviceID, CodeID: c.CodeID, At: c.ReadyAt, Detail: c.Name}
 		switch c.State {
 		case db.SimSetting:
-			ev.Kind = string(domain.EventCodeSet)
+			ev.Kind = domain.EventCodeSet
 			err = t.SetCodeState(ctx, l.DeviceID, c.CodeID, db.SimSet, c.ReadyAt)
 		case db.SimRemoving:
-			ev.Kind = string(domain.EventCodeRemoved)
+			ev.Kind = domain.EventCodeRemoved
 			err = t.DeleteCode(ctx, l.DeviceID, c.CodeID)
 		default:
 			return fmt.Errorf("sim: code %s in unknown state %q", c.CodeID, c.State)

@@ -216,8 +216,8 @@ func (s *Sim) Events(ctx context.Context, deviceID, cursor string) ([]lock.Event
 		out = append(out, lock.Event{
 			ID:       "sim-" + strconv.FormatInt(e.Seq, 10),
 			DeviceID: e.DeviceID,
-			Kind:     domain.EventKind(e.Kind),
-			Method:   domain.Method(e.Method),
+			Kind:     e.Kind,
+			Method:   e.Method,
 			CodeID:   e.CodeID,
 			At:       e.At,
 			Detail:   e.Detail,
