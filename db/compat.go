@@ -2,8 +2,8 @@ package db
 
 import "github.com/gatehouse/gatehouse/domain"
 
-// Names cmd/gatehouse/seed.go still uses while it moves into demo/; they are
-// domain's, not copies. Remove this file when the demo world speaks domain.
+// Names the demo world (demo/) still uses; they are domain's, not copies.
+// Remove this file when demo speaks domain.
 const (
 	StatusOnLock      = domain.StatusOnLock
 	StatusRemoved     = domain.StatusRemoved
