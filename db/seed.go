@@ -41,8 +41,8 @@ import (
 // SeedEvent is one event of demo history.
 type SeedEvent struct {
 	LockID int64
-	Kind   string
-	Method string
+	Kind   domain.EventKind
+	Method domain.Method
 	CodeID int64 // the code used or concerned; 0: none
 	At     time.Time
 	Detail string
@@ -359,7 +359,7 @@ func (l *seedLoad) add(e SeedEvent, at int64) {
 		l.err = fmt.Errorf("db: seed: unknown lock %d", e.LockID)
 		return
 	}
-	r := seedRow{lock: e.LockID, at: at, kind: domain.EventKind(e.Kind), method: e.Method, detail: e.Detail}
+	r := seedRow{lock: e.LockID, at: at, kind: e.Kind, method: string(e.Method), detail: e.Detail}
 	var c seedCode
 	if e.CodeID != 0 {
 		var ok bool

@@ -110,7 +110,7 @@ func (f seedFixture) add(t *testing.T, d *DB, k AccessCode, start, end time.Time
 // tamper, safe mode, and alert events.
 func seedHistory(f seedFixture, from time.Time, n int) []SeedEvent {
 	rng := rand.New(rand.NewPCG(7, 11))
-	kinds := []string{"unlocked", "locked", "denied", "denied", "unlocked", "code_set", "tamper", "safe_mode", "battery_low", "locked"}
+	kinds := []domain.EventKind{"unlocked", "locked", "denied", "denied", "unlocked", "code_set", "tamper", "safe_mode", "battery_low", "locked"}
 	at := from.Add(-6 * time.Hour)
 	out := make([]SeedEvent, 0, n)
 	for range n {
@@ -122,7 +122,7 @@ func seedHistory(f seedFixture, from time.Time, n int) []SeedEvent {
 			e.CodeID = codes[rng.IntN(len(codes))]
 		}
 		if rng.IntN(400) == 0 {
-			e.Kind = string(domain.EventOfflineLong)
+			e.Kind = domain.EventOfflineLong
 		}
 		out = append(out, e)
 	}

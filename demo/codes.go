@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
 
@@ -22,7 +23,7 @@ func (w *World) codeLife(s *stay, d *door, k db.AccessCode) error {
 		return nil // the reconciler will set it
 	}
 	label := lock.CodeName(k.Label, k.ID)
-	w.add(db.SeedEvent{LockID: d.id, Kind: "code_set", CodeID: k.ID, At: set, Detail: label})
+	w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventCodeSet, CodeID: k.ID, At: set, Detail: label})
 	gone := s.end
 	if !s.leftEarly.IsZero() {
 		gone = s.leftEarly
@@ -33,21 +34,21 @@ func (w *World) codeLife(s *stay, d *door, k db.AccessCode) error {
 		// code, which opened it once more before it came back and let go.
 		down, back := s.leftEarly.Add(-20*time.Minute), s.leftEarly.Add(3*time.Hour)
 		d.offline = append(d.offline, span{down, back})
-		w.add(db.SeedEvent{LockID: d.id, Kind: "offline", At: down})
-		w.add(db.SeedEvent{LockID: d.id, Kind: db.KindOfflineLong, At: down.Add(db.OfflineAlertAfter)})
-		w.add(db.SeedEvent{LockID: d.id, Kind: "unlocked", Method: "keypad", CodeID: k.ID, At: s.leftEarly.Add(95 * time.Minute)})
-		w.add(db.SeedEvent{LockID: d.id, Kind: "locked", Method: "automatic", At: s.leftEarly.Add(96 * time.Minute)})
-		w.add(db.SeedEvent{LockID: d.id, Kind: "online", At: back})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventOffline, At: down})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventOfflineLong, At: down.Add(domain.OfflineAlertAfter)})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventUnlocked, Method: domain.MethodKeypad, CodeID: k.ID, At: s.leftEarly.Add(95 * time.Minute)})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventLocked, Method: domain.MethodAutomatic, At: s.leftEarly.Add(96 * time.Minute)})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventOnline, At: back})
 		removed = back.Add(45 * time.Second)
 	}
 	if !gone.IsZero() && removed.Before(w.now) && (d.downAt.IsZero() || removed.Before(d.downAt)) {
-		w.add(db.SeedEvent{LockID: d.id, Kind: "code_removed", CodeID: k.ID, At: removed, Detail: label})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventCodeRemoved, CodeID: k.ID, At: removed, Detail: label})
 		w.clk.Set(set)
-		if err := w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: db.StatusOnLock, DeviceCodeID: w.pastCodeID()}); err != nil {
+		if err := w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: domain.StatusOnLock, DeviceCodeID: w.pastCodeID()}); err != nil {
 			return err
 		}
 		w.clk.Set(removed)
-		return w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: db.StatusRemoved})
+		return w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: domain.StatusRemoved})
 	}
 	// On the lock now: the simulated lock holds it.
 	w.onLock++
@@ -56,15 +57,15 @@ func (w *World) codeLife(s *stay, d *door, k db.AccessCode) error {
 		if err != nil {
 			return err
 		}
-		var win lock.Window
+		var win domain.Window
 		if !s.permanent() {
-			win = lock.Window{Start: s.start, End: s.end}
+			win = domain.Window{Start: s.start, End: s.end}
 		}
 		got, err := w.sims.SetCode(ctx, d.device, lock.CodeSpec{Name: label, PIN: pin, Window: win})
 		if err != nil {
 			return fmt.Errorf("seed-demo: code for %s on %s: %w", s.name, d.name, err)
 		}
-		return w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: db.StatusOnLock, DeviceCodeID: got.ID})
+		return w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: domain.StatusOnLock, DeviceCodeID: got.ID})
 	}})
 	return nil
 }

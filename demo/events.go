@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // ---- The events ----
@@ -185,7 +186,7 @@ func (g gen) fill(out []db.SeedEvent, d *door, from, to time.Time, n int) []db.S
 		if span > tail {
 			t = earliest(t, to.Add(-tail))
 		}
-		ev := func(kind, method string, code int64, at time.Time, detail string) {
+		ev := func(kind domain.EventKind, method domain.Method, code int64, at time.Time, detail string) {
 			if n > 0 {
 				out = append(out, db.SeedEvent{LockID: d.id, Kind: kind, Method: method, CodeID: code, At: at, Detail: detail})
 				n--
@@ -195,37 +196,37 @@ func (g gen) fill(out []db.SeedEvent, d *door, from, to time.Time, n int) []db.S
 		r := rng.Float64()
 		switch {
 		case n == 1:
-			ev("locked", []string{"manual", "app", "keypad"}[rng.IntN(3)], 0, t, "")
+			ev(domain.EventLocked, []domain.Method{domain.MethodManual, domain.MethodApp, domain.MethodKeypad}[rng.IntN(3)], 0, t, "")
 		case guest != nil && r < 0.62:
-			ev("unlocked", "keypad", guest.codes[d.id], t, "")
-			ev("locked", "automatic", 0, at(t, auto), "")
+			ev(domain.EventUnlocked, domain.MethodKeypad, guest.codes[d.id], t, "")
+			ev(domain.EventLocked, domain.MethodAutomatic, 0, at(t, auto), "")
 		case guest != nil && r < 0.84:
-			ev("unlocked", "manual", 0, t, "")
-			ev("locked", "manual", 0, at(t, time.Duration(5+rng.IntN(30))*time.Second), "")
+			ev(domain.EventUnlocked, domain.MethodManual, 0, t, "")
+			ev(domain.EventLocked, domain.MethodManual, 0, at(t, time.Duration(5+rng.IntN(30))*time.Second), "")
 		case guest != nil && r < 0.92:
-			ev("unlocked", "app", 0, t, "")
-			ev("locked", "automatic", 0, at(t, auto), "")
+			ev(domain.EventUnlocked, domain.MethodApp, 0, t, "")
+			ev(domain.EventLocked, domain.MethodAutomatic, 0, at(t, auto), "")
 		case guest != nil && r < 0.96:
-			ev("unlocked", "fingerprint", 0, t, "")
-			ev("locked", "automatic", 0, at(t, auto), "")
+			ev(domain.EventUnlocked, domain.MethodFingerprint, 0, t, "")
+			ev(domain.EventLocked, domain.MethodAutomatic, 0, at(t, auto), "")
 		case guest != nil && n >= 3:
 			// A typo, then the right code.
-			ev("denied", "keypad", 0, t, "wrong code")
+			ev(domain.EventDenied, domain.MethodKeypad, 0, t, "wrong code")
 			u := at(t, time.Duration(5+rng.IntN(20))*time.Second)
-			ev("unlocked", "keypad", guest.codes[d.id], u, "")
-			ev("locked", "automatic", 0, at(u, auto), "")
+			ev(domain.EventUnlocked, domain.MethodKeypad, guest.codes[d.id], u, "")
+			ev(domain.EventLocked, domain.MethodAutomatic, 0, at(u, auto), "")
 		case guest == nil && cleaner != 0 && r < 0.3:
-			ev("unlocked", "keypad", cleaner, t, "")
-			ev("locked", "automatic", 0, at(t, auto), "")
+			ev(domain.EventUnlocked, domain.MethodKeypad, cleaner, t, "")
+			ev(domain.EventLocked, domain.MethodAutomatic, 0, at(t, auto), "")
 		case guest == nil && r < 0.6:
-			ev("unlocked", "app", 0, t, "")
-			ev("locked", "app", 0, at(t, time.Duration(60+rng.IntN(120))*time.Second), "")
+			ev(domain.EventUnlocked, domain.MethodApp, 0, t, "")
+			ev(domain.EventLocked, domain.MethodApp, 0, at(t, time.Duration(60+rng.IntN(120))*time.Second), "")
 		case guest == nil && r < 0.9:
-			ev("unlocked", "manual", 0, t, "")
-			ev("locked", "manual", 0, at(t, time.Duration(5+rng.IntN(30))*time.Second), "")
+			ev(domain.EventUnlocked, domain.MethodManual, 0, t, "")
+			ev(domain.EventLocked, domain.MethodManual, 0, at(t, time.Duration(5+rng.IntN(30))*time.Second), "")
 		default:
-			ev("unlocked", "key", 0, t, "")
-			ev("locked", "manual", 0, at(t, time.Duration(10+rng.IntN(60))*time.Second), "")
+			ev(domain.EventUnlocked, domain.MethodKey, 0, t, "")
+			ev(domain.EventLocked, domain.MethodManual, 0, at(t, time.Duration(10+rng.IntN(60))*time.Second), "")
 		}
 	}
 	return out

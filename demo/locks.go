@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
@@ -78,13 +79,13 @@ func (w *World) makeLockLife() {
 		}
 		// The garage's batteries are low now; another lock's were, long ago.
 		if i == 3 {
-			w.add(db.SeedEvent{LockID: d.id, Kind: "battery_low", At: w.now.AddDate(0, 0, -9), Detail: "battery at 19%"})
+			w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventBatteryLow, At: w.now.AddDate(0, 0, -9), Detail: "battery at 19%"})
 			w.simOps = append(w.simOps, simOp{at: w.now.AddDate(0, 0, -9), fn: func() error {
 				return w.store.SetSimBattery(w.ctx, d.device, 0.14)
 			}})
 		}
 		if i == 0 {
-			w.add(db.SeedEvent{LockID: d.id, Kind: "battery_low", At: w.now.AddDate(0, 0, -120), Detail: "battery at 19%"})
+			w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventBatteryLow, At: w.now.AddDate(0, 0, -120), Detail: "battery at 19%"})
 		}
 		// The Berlin flat had a handyman's code before Gatehouse.
 		if i == 4 || (i == 0 && len(w.doors) < 5) {
@@ -110,15 +111,15 @@ func (w *World) makeLockLife() {
 				to := from.Add(time.Duration(5*60+w.rng.IntN(150*60)) * time.Second)
 				if to.Before(end) {
 					d.offline = append(d.offline, span{from, to})
-					w.add(db.SeedEvent{LockID: d.id, Kind: "offline", At: from})
-					if to.Sub(from) > db.OfflineAlertAfter { // Gatehouse's alert at the time
-						w.add(db.SeedEvent{LockID: d.id, Kind: db.KindOfflineLong, At: from.Add(db.OfflineAlertAfter)})
+					w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventOffline, At: from})
+					if to.Sub(from) > domain.OfflineAlertAfter { // Gatehouse's alert at the time
+						w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventOfflineLong, At: from.Add(domain.OfflineAlertAfter)})
 					}
-					w.add(db.SeedEvent{LockID: d.id, Kind: "online", At: to})
+					w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventOnline, At: to})
 				}
 			}
 			if w.chance(0.003) {
-				w.add(db.SeedEvent{LockID: d.id, Kind: "tamper", At: w.between(day, end), Detail: "tamper alarm"})
+				w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventTamper, At: w.between(day, end), Detail: "tamper alarm"})
 			}
 			if w.chance(0.03) { // someone tries codes: three wrong ones start safe mode
 				t := w.between(day, end)
@@ -128,12 +129,12 @@ func (w *World) makeLockLife() {
 						break
 					}
 					if k < sim.WrongBeforeSafeMode {
-						w.add(db.SeedEvent{LockID: d.id, Kind: "denied", Method: "keypad", At: t, Detail: "wrong code"})
+						w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventDenied, Method: domain.MethodKeypad, At: t, Detail: "wrong code"})
 					} else {
-						w.add(db.SeedEvent{LockID: d.id, Kind: "denied", Method: "keypad", At: t, Detail: "safe mode"})
+						w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventDenied, Method: domain.MethodKeypad, At: t, Detail: "safe mode"})
 					}
 					if k == sim.WrongBeforeSafeMode-1 {
-						w.add(db.SeedEvent{LockID: d.id, Kind: "safe_mode", Method: "keypad", At: t,
+						w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventSafeMode, Method: domain.MethodKeypad, At: t,
 							Detail: fmt.Sprintf("%d wrong codes in a row; keypad disabled for %d minutes", sim.WrongBeforeSafeMode, int(sim.SafeModeFor/time.Minute))})
 					}
 					t = t.Add(time.Duration(15+w.rng.IntN(60)) * time.Second)
@@ -147,8 +148,8 @@ func (w *World) makeLockLife() {
 		for _, s := range p.stays {
 			if s.noShow && s.cancelled.IsZero() && s.start.Before(w.now.AddDate(0, 0, -30)) {
 				d := p.doors[0]
-				w.add(db.SeedEvent{LockID: d.id, Kind: db.KindCodeUnused, CodeID: s.codes[d.id],
-					At: earliest(s.start.Add(db.UnusedAlertAfter), s.end)})
+				w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventCodeUnused, CodeID: s.codes[d.id],
+					At: earliest(s.start.Add(domain.UnusedAlertAfter), s.end)})
 			}
 		}
 	}

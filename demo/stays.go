@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/lock"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
 
@@ -165,7 +165,7 @@ func (w *World) makeAccess(s *stay, note string) error {
 			}
 			others = append(others, pins...)
 		}
-		pin, err := lock.GeneratePIN(6+w.rng.IntN(3), lock.PINRules{MinLen: sim.MinCodeLen, MaxLen: sim.MaxCodeLen}, others)
+		pin, err := domain.GeneratePIN(6+w.rng.IntN(3), domain.PINRules{MinLen: sim.MinCodeLen, MaxLen: sim.MaxCodeLen}, others)
 		if err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func (w *World) makeAccess(s *stay, note string) error {
 			return err
 		}
 		for _, k := range codes {
-			if err := w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: db.StatusRemoved}); err != nil {
+			if err := w.store.ObserveCode(ctx, k.ID, db.CodeObservation{Status: domain.StatusRemoved}); err != nil {
 				return err
 			}
 		}
@@ -278,31 +278,31 @@ func (w *World) plan(s *stay) {
 	t := s.arrive
 	if w.chance(0.06) {
 		early := s.start.Add(-time.Duration(5+w.rng.IntN(40)) * time.Minute)
-		w.add(db.SeedEvent{LockID: doors[0].id, Kind: "denied", Method: "keypad", CodeID: s.codes[doors[0].id],
+		w.add(db.SeedEvent{LockID: doors[0].id, Kind: domain.EventDenied, Method: domain.MethodKeypad, CodeID: s.codes[doors[0].id],
 			At: early, Detail: "code outside its schedule"})
 	}
 	for i := len(doors) - 1; i >= 0; i-- { // the outer door (gate) is listed last
 		d := doors[i]
-		w.add(db.SeedEvent{LockID: d.id, Kind: "unlocked", Method: "keypad", CodeID: s.codes[d.id], At: t})
-		w.add(db.SeedEvent{LockID: d.id, Kind: "locked", Method: "automatic", At: t.Add(time.Duration(30+w.rng.IntN(60)) * time.Second)})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventUnlocked, Method: domain.MethodKeypad, CodeID: s.codes[d.id], At: t})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventLocked, Method: domain.MethodAutomatic, At: t.Add(time.Duration(30+w.rng.IntN(60)) * time.Second)})
 		t = t.Add(time.Duration(40+w.rng.IntN(80)) * time.Second)
 	}
 	// Departure: out from inside, the lock button behind them.
 	t = s.leave
 	for _, d := range doors {
-		w.add(db.SeedEvent{LockID: d.id, Kind: "unlocked", Method: "manual", At: t})
-		w.add(db.SeedEvent{LockID: d.id, Kind: "locked", Method: "manual", At: t.Add(time.Duration(5+w.rng.IntN(20)) * time.Second)})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventUnlocked, Method: domain.MethodManual, At: t})
+		w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventLocked, Method: domain.MethodManual, At: t.Add(time.Duration(5+w.rng.IntN(20)) * time.Second)})
 		t = t.Add(time.Duration(40+w.rng.IntN(60)) * time.Second)
 	}
 	// The cleaner comes after each stay.
 	if c := s.prop.cleaner; c != nil {
 		t := s.end.Add(time.Duration(30+w.rng.IntN(120)) * time.Minute)
 		for _, d := range doors {
-			w.add(db.SeedEvent{LockID: d.id, Kind: "unlocked", Method: "keypad", CodeID: c.codes[d.id], At: t})
-			w.add(db.SeedEvent{LockID: d.id, Kind: "locked", Method: "automatic", At: t.Add(40 * time.Second)})
+			w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventUnlocked, Method: domain.MethodKeypad, CodeID: c.codes[d.id], At: t})
+			w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventLocked, Method: domain.MethodAutomatic, At: t.Add(40 * time.Second)})
 			out := t.Add(time.Duration(90+w.rng.IntN(90)) * time.Minute)
-			w.add(db.SeedEvent{LockID: d.id, Kind: "unlocked", Method: "manual", At: out})
-			w.add(db.SeedEvent{LockID: d.id, Kind: "locked", Method: "manual", At: out.Add(15 * time.Second)})
+			w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventUnlocked, Method: domain.MethodManual, At: out})
+			w.add(db.SeedEvent{LockID: d.id, Kind: domain.EventLocked, Method: domain.MethodManual, At: out.Add(15 * time.Second)})
 		}
 	}
 }

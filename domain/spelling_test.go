@@ -16,9 +16,7 @@ import (
 // spellingExempt are the files and folders outside domain that may still spell
 // the vocabulary as quoted strings, each with its reason. Keep it short: an
 // entry is a debt, not a home.
-var spellingExempt = map[string]string{
-	"demo": "the demo world, until it is converted to domain's names (with db/compat.go and lock/compat.go)",
-}
+var spellingExempt = map[string]string{}
 
 // plainWords are the words of the vocabulary that are also plain English, used
 // for other things (a chip that says "online", a done=removed flag, a metric's
