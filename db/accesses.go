@@ -131,10 +131,6 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior pr
 		}
 		n.PIN = pin
 	}
-	sealed, err := d.seal(n.PIN, "pin")
-	if err != nil {
-		return Access{}, "", err
-	}
 	if n.GuestID == 0 {
 		if err := tx.QueryRowContext(ctx, "INSERT INTO guests (name, note, created_at) VALUES (?, ?, ?) RETURNING id",
 			n.GuestName, n.GuestNote, unix(now)).Scan(&n.GuestID); err != nil {
@@ -152,9 +148,13 @@ func (d *DB) createAccess(ctx context.Context, tx *sql.Tx, n NewAccess, prior pr
 		if err := tx.QueryRowContext(ctx, "SELECT time_zone FROM locks WHERE id = ?", lockID).Scan(&tz); err != nil {
 			return Access{}, "", fmt.Errorf("db: lock %d for access: %w", lockID, err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO access_codes (id, lock_id, access_id, label, pin_sealed, pin_len, starts_at,
-			ends_at, time_zone, status, status_at, next_attempt_at, created_at) VALUES (`+nextCodeID+`, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
-			lockID, a.ID, n.GuestName, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), tz, unix(now), unix(now), unix(now))
+		id, sealed, err := d.sealNewCodePIN(ctx, tx, n.PIN)
+		if err != nil {
+			return Access{}, "", err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO access_codes (id, lock_id, access_id, label, pin_sealed, pin_len, starts_at,
+			ends_at, time_zone, status, status_at, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
+			id, lockID, a.ID, n.GuestName, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), tz, unix(now), unix(now), unix(now))
 		if err != nil {
 			return Access{}, "", fmt.Errorf("db: create access code: %w", err)
 		}
@@ -230,15 +230,15 @@ func (d *DB) AccessLocks(ctx context.Context, accessID int64) ([]Lock, error) {
 
 // AccessPIN unseals an access's PIN (the same on each of its locks).
 func (d *DB) AccessPIN(ctx context.Context, accessID int64) (string, error) {
-	var sealed []byte
-	err := d.stmt(ctx, "SELECT pin_sealed FROM access_codes WHERE access_id = ? LIMIT 1").QueryRowContext(ctx, accessID).Scan(&sealed)
+	var p sealedPIN
+	err := d.stmt(ctx, "SELECT id, pin_sealed FROM access_codes WHERE access_id = ? LIMIT 1").QueryRowContext(ctx, accessID).Scan(&p.codeID, &p.sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
 	if err != nil {
 		return "", fmt.Errorf("db: access pin: %w", err)
 	}
-	return d.unseal(sealed, "pin")
+	return d.openPIN(p)
 }
 
 // RevokeAccess ends an access at once: its links die and its codes are revoked,

@@ -94,13 +94,9 @@ var ErrPINConflict = errors.New("this code clashes with another code on the lock
 // audit entries given are written in the same transaction: none when the code
 // is refused (ErrPINConflict).
 func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode, audit ...AuditEntry) (AccessCode, error) {
-	sealed, err := d.seal(n.PIN, "pin")
-	if err != nil {
-		return AccessCode{}, err
-	}
 	now := d.now()
 	var c AccessCode
-	err = d.tx(ctx, func(tx *sql.Tx) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
 		pins, err := d.livePINs(ctx, tx, n.LockID)
 		if err != nil {
 			return err
@@ -110,10 +106,14 @@ func (d *DB) CreateAccessCode(ctx context.Context, n NewAccessCode, audit ...Aud
 				return ErrPINConflict
 			}
 		}
+		id, sealed, err := d.sealNewCodePIN(ctx, tx, n.PIN)
+		if err != nil {
+			return err
+		}
 		c, err = scanCode(tx.QueryRowContext(ctx, `INSERT INTO access_codes (id, lock_id, label, pin_sealed, pin_len,
 			starts_at, ends_at, time_zone, status, status_at, next_attempt_at, created_at)
-			VALUES (`+nextCodeID+`, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?) RETURNING `+codeCols,
-			n.LockID, n.Label, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), n.TimeZone,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?) RETURNING `+codeCols,
+			id, n.LockID, n.Label, sealed, len(n.PIN), nullUnix(n.StartsAt), nullUnix(n.EndsAt), n.TimeZone,
 			unix(now), unix(now), unix(now)))
 		if err != nil {
 			return fmt.Errorf("db: create access code: %w", err)
@@ -134,18 +134,18 @@ type querier interface {
 }
 
 func (d *DB) livePINs(ctx context.Context, q querier, lockID int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT pin_sealed FROM access_codes WHERE lock_id = ? AND status != 'removed'", lockID)
+	rows, err := q.QueryContext(ctx, "SELECT id, pin_sealed FROM access_codes WHERE lock_id = ? AND status != 'removed'", lockID)
 	if err != nil {
 		return nil, fmt.Errorf("db: live pins: %w", err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var sealed []byte
-		if err := rows.Scan(&sealed); err != nil {
+		var p sealedPIN
+		if err := rows.Scan(&p.codeID, &p.sealed); err != nil {
 			return nil, err
 		}
-		pin, err := d.unseal(sealed, "pin")
+		pin, err := d.openPIN(p)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func (d *DB) CodePIN(ctx context.Context, id int64) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("db: code pin: %w", err)
 	}
-	return d.unseal(sealed, "pin")
+	return d.openPIN(sealedPIN{codeID: id, sealed: sealed})
 }
 
 // AccessCode returns one code.
@@ -392,3 +392,15 @@ func (d *DB) AllCodeCounts(ctx context.Context) (map[int64]CodeCounts, error) {
 // code made after the backup and perhaps still on a lock.
 const nextCodeID = `MAX((SELECT COALESCE(MAX(id), 0) FROM access_codes) + 1,
 	COALESCE((SELECT next FROM code_id_floor WHERE id = 1), 0))`
+
+// sealNewCodePIN picks the id the next code inserted in tx takes, and seals
+// pin bound to it (pinPurpose). The write transaction is IMMEDIATE, so no other
+// insert can take the id in between.
+func (d *DB) sealNewCodePIN(ctx context.Context, tx *sql.Tx, pin string) (int64, []byte, error) {
+	var id int64
+	if err := tx.QueryRowContext(ctx, "SELECT "+nextCodeID).Scan(&id); err != nil {
+		return 0, nil, fmt.Errorf("db: next code id: %w", err)
+	}
+	sealed, err := d.seal(pin, pinPurpose(id))
+	return id, sealed, err
+}

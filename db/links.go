@@ -302,7 +302,7 @@ type ShareDoor struct {
 const shareQuery = `SELECT s.id, s.access_id, s.passphrase_hash IS NOT NULL, s.failed_attempts, s.locked_at, s.created_at,
 	s.expires_at, s.first_opened_at, s.opened_device, s.revealed_at, s.revoked_at,
 	a.id, a.guest_id, a.starts_at, a.ends_at, a.time_zone, a.created_by, a.created_at, a.revoked_at, a.rotated_to,
-	g.name, l.name, l.instructions, c.pin_sealed
+	g.name, l.name, l.instructions, c.id, c.pin_sealed
 	FROM share_links s JOIN accesses a ON a.id = s.access_id JOIN guests g ON g.id = a.guest_id
 	LEFT JOIN access_codes c ON c.access_id = a.id LEFT JOIN locks l ON l.id = c.lock_id
 	WHERE s.token_hash = ? ORDER BY c.lock_id`
@@ -327,11 +327,11 @@ func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (Shar
 	}
 	l, s := e.link, e.det
 	if withPIN && l.Usable(d.now()) {
-		if e.sealed == nil {
+		if e.sealed.sealed == nil {
 			return ShareLink{}, ShareDetails{}, fmt.Errorf("db: the access of link %d has no code: %w", l.ID, ErrNotFound)
 		}
 		var err error
-		if s.PIN, err = d.unseal(e.sealed, "pin"); err != nil {
+		if s.PIN, err = d.openPIN(e.sealed); err != nil {
 			return ShareLink{}, ShareDetails{}, err
 		}
 	}
@@ -339,29 +339,30 @@ func (d *DB) ShareByToken(ctx context.Context, token string, withPIN bool) (Shar
 }
 
 // shareByHash is ShareByToken's query, with the PIN still sealed.
-func (d *DB) shareByHash(ctx context.Context, hash []byte) (ShareLink, ShareDetails, []byte, error) {
+func (d *DB) shareByHash(ctx context.Context, hash []byte) (ShareLink, ShareDetails, sealedPIN, error) {
 	rows, err := d.stmt(ctx, shareQuery).QueryContext(ctx, hash)
 	if err != nil {
-		return ShareLink{}, ShareDetails{}, nil, fmt.Errorf("db: share link: %w", err)
+		return ShareLink{}, ShareDetails{}, sealedPIN{}, fmt.Errorf("db: share link: %w", err)
 	}
 	defer rows.Close()
 	var (
 		l      ShareLink
 		s      ShareDetails
-		sealed []byte
+		sealed sealedPIN
 		found  bool
 	)
 	for rows.Next() {
 		var lockName, instructions sql.NullString
 		var pin []byte
+		var codeID sql.NullInt64
 		var starts, ends, by, created, revoked, rotated sql.NullInt64
 		a := &s.Access
 		l, err = scanLink(scanner(func(link ...any) error {
 			return rows.Scan(append(link, &a.ID, &a.GuestID, &starts, &ends, &a.TimeZone, &by, &created, &revoked, &rotated,
-				&s.GuestName, &lockName, &instructions, &pin)...)
+				&s.GuestName, &lockName, &instructions, &codeID, &pin)...)
 		}))
 		if err != nil {
-			return ShareLink{}, ShareDetails{}, nil, fmt.Errorf("db: scan share link: %w", err)
+			return ShareLink{}, ShareDetails{}, sealedPIN{}, fmt.Errorf("db: scan share link: %w", err)
 		}
 		a.StartsAt, a.EndsAt, a.CreatedAt, a.RevokedAt = fromUnix(starts), fromUnix(ends), fromUnix(created), fromUnix(revoked)
 		a.CreatedBy, a.RotatedTo = by.Int64, rotated.Int64
@@ -369,15 +370,15 @@ func (d *DB) shareByHash(ctx context.Context, hash []byte) (ShareLink, ShareDeta
 		if lockName.Valid {
 			s.Doors = append(s.Doors, ShareDoor{Name: lockName.String, Instructions: instructions.String})
 		}
-		if sealed == nil {
-			sealed = pin
+		if sealed.sealed == nil {
+			sealed = sealedPIN{codeID: codeID.Int64, sealed: pin}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return ShareLink{}, ShareDetails{}, nil, fmt.Errorf("db: share link: %w", err)
+		return ShareLink{}, ShareDetails{}, sealedPIN{}, fmt.Errorf("db: share link: %w", err)
 	}
 	if !found {
-		return ShareLink{}, ShareDetails{}, nil, ErrNotFound
+		return ShareLink{}, ShareDetails{}, sealedPIN{}, ErrNotFound
 	}
 	return l, s, sealed, nil
 }

@@ -88,6 +88,11 @@ func (d *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("db: migration %s: %w", m.name, err)
 			}
+			if step := goSteps[m.version]; step != nil {
+				if err := step(ctx, d, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 				m.version, m.name, unix(d.now()))
 			return err

@@ -69,24 +69,34 @@ func CheckBackup(ctx context.Context, path string, key []byte) (BackupInfo, erro
 	if key != nil {
 		WithKey(key)(d)
 	}
-	for _, q := range []struct{ query, purpose string }{
-		{"SELECT pin_sealed FROM access_codes LIMIT 1", "pin"},
-		{"SELECT secret FROM connections WHERE secret IS NOT NULL LIMIT 1", "connection"},
-		{"SELECT pin_sealed FROM sim_codes LIMIT 1", simPINPurpose},
+	// Codes are bound to their rows from schema version 9 (pinPurpose); an
+	// older backup's are re-sealed when the restored database is first opened.
+	codePurpose := func(id int64) string { return pinPurpose(id) }
+	if info.Version < pinsBoundVersion {
+		codePurpose = func(int64) string { return "pin" }
+	}
+	for _, q := range []struct {
+		what, query string
+		purpose     func(id int64) string
+	}{
+		{"code", "SELECT id, pin_sealed FROM access_codes LIMIT 1", codePurpose},
+		{"connection", "SELECT 0, secret FROM connections WHERE secret IS NOT NULL LIMIT 1", func(int64) string { return "connection" }},
+		{"simulated code", "SELECT 0, pin_sealed FROM sim_codes LIMIT 1", func(int64) string { return simPINPurpose }},
 	} {
+		var id int64
 		var sealed []byte
-		err := c.QueryRowContext(ctx, q.query).Scan(&sealed)
+		err := c.QueryRowContext(ctx, q.query).Scan(&id, &sealed)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
-			return info, fmt.Errorf("db: backup: read sealed %s: %w", q.purpose, err)
+			return info, fmt.Errorf("db: backup: read sealed %s: %w", q.what, err)
 		}
 		info.Sealed = true
 		if key == nil {
 			return info, ErrBackupNoKey
 		}
-		if _, err := d.unseal(sealed, q.purpose); err != nil {
+		if _, err := d.unseal(sealed, q.purpose(id)); err != nil {
 			return info, ErrBackupKey
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 )
 
 // KeySize is the length of the key that seals codes and API keys at rest (AES-256).
@@ -59,6 +60,21 @@ func WithKey(key []byte) Option {
 }
 
 var errNoKey = errors.New("db: no encryption key configured")
+
+// pinPurpose is the additional data a code's sealed PIN is bound to: its own
+// row. A sealed PIN copied into another code's row (by someone who can write
+// the database file but has no key) then fails to unseal instead of giving
+// that code the copied PIN. Migration 9 (resealPINs) re-sealed the codes that
+// were sealed with the bare "pin" before.
+func pinPurpose(codeID int64) string { return "pin/" + strconv.FormatInt(codeID, 10) }
+
+// sealedPIN is a code's sealed PIN with the id it is bound to.
+type sealedPIN struct {
+	codeID int64
+	sealed []byte
+}
+
+func (d *DB) openPIN(p sealedPIN) (string, error) { return d.unseal(p.sealed, pinPurpose(p.codeID)) }
 
 // seal encrypts a secret; the random nonce is stored in front of the ciphertext.
 // The purpose string is bound as additional data, so a sealed PIN cannot be

@@ -33,7 +33,7 @@ type shareEntry struct {
 	ver    uint64
 	link   ShareLink
 	det    ShareDetails // PIN empty: only the sealed form is kept
-	sealed []byte
+	sealed sealedPIN
 }
 
 // lookup returns the entry for hash if it was read at version ver, with the
