@@ -746,7 +746,7 @@ func accessForm(f AccessForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = components.Field(components.FieldProps{Name: "passphrase", Label: "Passphrase (optional)", Value: f.Passphrase, Error: f.err("passphrase"), MaxLength: 100,
-			Autocomplete: "off", Hint: "The guest must type it before the code shows. Tell it to them another way, for example by phone."}).Render(ctx, templ_7745c5c3_Buffer)
+			Autocomplete: "off", Hint: "At least 8 characters. The guest must type it before the code shows. Tell it to them another way, for example by phone."}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -281,8 +280,8 @@ func (b apiRotateBody) problems() map[string]string {
 	if b.LinkTTLHours < 0 || b.LinkTTLHours > maxLinkTTLHours {
 		out["link_ttl_hours"] = fmt.Sprintf("A link can live from 1 to %d hours (90 days).", maxLinkTTLHours)
 	}
-	if utf8.RuneCountInString(b.Passphrase) > 100 {
-		out["passphrase"] = "Keep the passphrase to 100 characters or fewer."
+	if msg := passphraseProblem(b.Passphrase); msg != "" {
+		out["passphrase"] = msg
 	}
 	return out
 }

@@ -348,6 +348,7 @@ func TestAPICreateAccessInvalid(t *testing.T) {
 		{"pin and pin_length", stay(func(b map[string]any) { b["pin"] = "583920"; b["pin_length"] = 6 }), "pin_length"},
 		{"link lives too long", stay(func(b map[string]any) { b["link_ttl_hours"] = 5000 }), "link_ttl_hours"},
 		{"long passphrase", stay(func(b map[string]any) { b["passphrase"] = strings.Repeat("p", 101) }), "passphrase"},
+		{"short passphrase", stay(func(b map[string]any) { b["passphrase"] = "heron" }), "passphrase"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -124,8 +124,8 @@ func (s *Server) checkAccess(ctx context.Context, req accessRequest) (accessResu
 	if req.LinkTTL < 0 || req.LinkTTL > 90*24*time.Hour {
 		errs[fLinkTTL] = "A link can live from a few minutes up to 90 days."
 	}
-	if utf8.RuneCountInString(req.Passphrase) > 100 {
-		errs[fPassphrase] = "Keep the passphrase to 100 characters or fewer."
+	if msg := passphraseProblem(req.Passphrase); msg != "" {
+		errs[fPassphrase] = msg
 	}
 
 	// One PIN for every chosen door: it must suit each lock's rules.
@@ -276,4 +276,24 @@ func pinProblem(err error) string {
 		return pe.Reason
 	}
 	return fmt.Sprintf("Gatehouse could not find a free code for these doors (%v): remove codes that are no longer needed.", err)
+}
+
+// minPassphraseLen is the shortest share passphrase accepted. Five wrong
+// guesses lock a link, so length guards less against guessing online than
+// against a short word read over a shoulder or guessed from the guest's name;
+// 8 is the floor NIST SP 800-63B sets for memorised secrets.
+const minPassphraseLen = 8
+
+// passphraseProblem is the field message for a share passphrase, "" when it
+// is fine. Empty means no passphrase (or, on a rotation, keep the old one).
+func passphraseProblem(p string) string {
+	switch n := utf8.RuneCountInString(p); {
+	case n == 0:
+		return ""
+	case n < minPassphraseLen:
+		return fmt.Sprintf("Use at least %d characters for the passphrase, or leave it empty.", minPassphraseLen)
+	case n > 100:
+		return "Keep the passphrase to 100 characters or fewer."
+	}
+	return ""
 }
