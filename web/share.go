@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -35,7 +36,7 @@ func (s *Server) shareLink(c echo.Context, withPIN bool) (db.ShareLink, db.Share
 		return db.ShareLink{}, db.ShareDetails{}, errRateLimited
 	}
 	token := c.Param("token")
-	if len(token) != 22 { // 16 random bytes, base64url
+	if !shareTokenValid(token) {
 		s.limits.guesses.Allow(ip)
 		return db.ShareLink{}, db.ShareDetails{}, db.ErrNotFound
 	}
@@ -44,6 +45,21 @@ func (s *Server) shareLink(c echo.Context, withPIN bool) (db.ShareLink, db.Share
 		s.limits.guesses.Allow(ip)
 	}
 	return l, d, err
+}
+
+// shareTokenLen is the length of a share token: 16 random bytes, base64url
+// without padding (db.NewToken(16)).
+const shareTokenLen = 22
+
+// shareTokenValid reports whether token is one Gatehouse could have made: 22
+// base64url characters that decode, strictly (no stray bits in the last
+// character), to 16 bytes. Anything else is not looked up.
+func shareTokenValid(token string) bool {
+	if len(token) != shareTokenLen {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	return err == nil && len(raw) == 16
 }
 
 func (s *Server) linkGone(c echo.Context, err error) error {
