@@ -46,6 +46,11 @@ func resealPINs(ctx context.Context, d *DB, tx *sql.Tx) error {
 	for _, p := range old {
 		pin, err := d.unseal(p.sealed, "pin")
 		if err != nil {
+			// Already bound (a database whose version row was rolled back by
+			// hand, as tests do): the step is idempotent.
+			if _, bound := d.openPIN(p); bound == nil {
+				continue
+			}
 			return fmt.Errorf("db: reseal the PIN of code %d: %w", p.codeID, err)
 		}
 		sealed, err := d.seal(pin, pinPurpose(p.codeID))
