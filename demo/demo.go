@@ -22,6 +22,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 // Clock is the store's and the simulator's clock while the story is made:
@@ -93,7 +94,7 @@ type simOp struct {
 // the present: the history ends there and bookings go on after it.
 func New(ctx context.Context, store *db.DB, clk *Clock, o Options, now time.Time) *World {
 	now = now.Truncate(time.Second)
-	return &World{ctx: ctx, store: store, clk: clk, sims: sim.New(store, clk.Now, 0), o: o,
+	return &World{ctx: ctx, store: store, clk: clk, sims: wire.NewSim(store, clk.Now, 0), o: o,
 		rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x6761746568)), now: now, start: now.AddDate(0, 0, -o.Days)}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/internal/testkit/browser"
 	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 // TestBrowserTimelineJourney drives the real `gatehouse serve` (reconciler and
@@ -167,7 +168,7 @@ func TestBrowserTimelineJourney(t *testing.T) {
 	// without a reload (the event puller pulls it, the list polls for it).
 	step("a new keypad event appears")
 	top := attr(t, b, `[data-testid=timeline-row]`, "data-event-id")
-	res, err := sim.New(store, nil, 0).Keypad(ctx, door.DeviceID, "583920")
+	res, err := wire.NewSim(store, nil, 0).Keypad(ctx, door.DeviceID, "583920")
 	if err != nil || res.Outcome != sim.OutcomeUnlocked {
 		t.Fatalf("keypad: %+v (%v), want unlocked", res, err)
 	}

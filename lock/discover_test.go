@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 func TestDiscovery(t *testing.T) {
@@ -63,7 +64,7 @@ func TestFailingConnectionDoesNotStopOthers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newClock()
 			store := dbtest.New(t, db.WithClock(clk.Now))
-			e := &env{t: t, ctx: t.Context(), clk: clk, store: store, sim: sim.New(store, clk.Now, simDelay)}
+			e := &env{t: t, ctx: t.Context(), clk: clk, store: store, sim: wire.NewSim(store, clk.Now, simDelay)}
 			// The failing connection comes first.
 			bad, err := store.CreateConnection(e.ctx, "seam", "Seam", "https://connect.getseam.com", "")
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 // simDelay is how long the simulated lock takes to land a change, on the test clock.
@@ -51,7 +52,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	clk := newClock()
 	store := dbtest.New(t, db.WithClock(clk.Now))
-	e := &env{t: t, ctx: t.Context(), clk: clk, store: store, sim: sim.New(store, clk.Now, simDelay)}
+	e := &env{t: t, ctx: t.Context(), clk: clk, store: store, sim: wire.NewSim(store, clk.Now, simDelay)}
 	if _, err := store.SimConnection(e.ctx); err != nil {
 		t.Fatal(err)
 	}

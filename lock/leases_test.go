@@ -13,7 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
-	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 // TestReleaseDeadLeases: a restarted Gatehouse takes back at once the locks
@@ -114,7 +114,7 @@ func TestTwoReconcilers(t *testing.T) {
 	g := &guard{busy: map[string]string{}}
 	var rs []*lock.Reconciler
 	for _, h := range []string{"host-a", "host-b"} {
-		o := e.options(h, sim.New(e.store, e.clk.Now, simDelay))
+		o := e.options(h, wire.NewSim(e.store, e.clk.Now, simDelay))
 		connect := o.Connect
 		o.Connect = func(ctx context.Context, c db.Connection) (lock.Connector, error) {
 			conn, err := connect(ctx, c)

@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 // cpuTime is the CPU this process has used, user and system.
@@ -37,7 +38,7 @@ func BenchmarkPassNothingToDo(b *testing.B) {
 	if _, err := store.SimConnection(ctx); err != nil {
 		b.Fatal(err)
 	}
-	s := sim.New(store, clk.Now, simDelay)
+	s := wire.NewSim(store, clk.Now, simDelay)
 	r := lock.NewReconciler(lock.Options{
 		Store:   store,
 		Connect: func(context.Context, db.Connection) (lock.Connector, error) { return s, nil },

@@ -97,7 +97,7 @@ func (s *Server) addSeam(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 20*time.Second)
 	defer cancel()
-	devices, err := s.locks.TestSeam(ctx, f.BaseURL, key)
+	devices, err := s.locks.TestConnection(ctx, "seam", f.BaseURL, key)
 	if err != nil {
 		f.KeyError = seamTestMessage(err)
 		return render(c, http.StatusUnprocessableEntity, views.Connections(p))

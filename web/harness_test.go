@@ -48,10 +48,11 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 	u, _ := url.Parse(publicURL)
 	logs := &testkit.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	sims := sim.New(store, clk.Now, simDelay)
-	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), Now: clk.Now,
+	sims := wire.NewSim(store, clk.Now, simDelay)
+	kinds := wire.Kinds(store, sims, nil)
+	rec := lock.NewReconciler(lock.Options{Store: store, Connect: kinds.Connect, Now: clk.Now,
 		DefaultZone: "Europe/Berlin", Log: log})
-	side := &wire.Side{Store: store, Rec: rec, Sims: sims, Zone: "Europe/Berlin"}
+	side := &wire.Side{Store: store, Rec: rec, Kinds: kinds, Zone: "Europe/Berlin"}
 	srv, err := New(Config{PublicURL: u, SessionIdle: 12 * time.Hour, SessionAbsolute: 30 * 24 * time.Hour,
 		InviteTTL: 24 * time.Hour}, store, side, log)
 	if err != nil {
@@ -92,7 +93,7 @@ func (a *testApp) settle() {
 // addSimLock makes a simulated lock through the same path as the Locks page.
 func (a *testApp) addSimLock(name string) db.Lock {
 	a.t.Helper()
-	id, err := a.srv.locks.AddSimLock(context.Background(), name)
+	id, err := a.srv.locks.AddLock(context.Background(), "sim", name)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -55,11 +55,12 @@ func TestHomeShots(t *testing.T) {
 	}
 	defer store.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sims := sim.New(store, nil, 0)
-	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), DefaultZone: "UTC", Log: log})
+	sims := wire.NewSim(store, nil, 0)
+	kinds := wire.Kinds(store, sims, nil)
+	rec := lock.NewReconciler(lock.Options{Store: store, Connect: kinds.Connect, DefaultZone: "UTC", Log: log})
 	u, _ := url.Parse(testOrigin)
 	srv, err := New(Config{PublicURL: u, SessionIdle: time.Hour, SessionAbsolute: time.Hour, InviteTTL: time.Hour}, store,
-		&wire.Side{Store: store, Rec: rec, Sims: sims, Zone: "UTC"}, log)
+		&wire.Side{Store: store, Rec: rec, Kinds: kinds, Zone: "UTC"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

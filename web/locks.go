@@ -119,7 +119,7 @@ func (s *Server) addSimLock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := s.locks.AddSimLock(ctx, fmt.Sprintf("Simulated door %d", len(locks)+1))
+	id, err := s.locks.AddLock(ctx, "sim", fmt.Sprintf("Simulated door %d", len(locks)+1))
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 			Source: conns[l.ConnectionID], Online: l.Online, Offline: "offline since " + inZone(l.OfflineSince, loc),
 			Battery: batteryText(l.Battery), LowBatt: lowBattery(l.Battery), Firmware: orUnknown(l.Firmware),
 			LastSync: views.Ago(now, l.LastSyncAt), LastError: l.LastError, TimeZone: l.TimeZone,
-			Slots: freeSlots(l.Slots, used), Sim: l.ConnectionKind == "sim"},
+			Slots: freeSlots(l.Slots, used), Sim: s.locks.Door(l.ConnectionKind) != nil},
 		Settings: views.LockSettingsForm{Name: l.Name, TimeZone: l.TimeZone, Instructions: l.Instructions},
 		AddCode:  s.emptyCodeForm(l),
 		Keypad:   views.KeypadPanel{LockID: l.ID, Online: l.Online},

@@ -16,25 +16,27 @@ import (
 // on the simulator's own state (the "physical" lock), not through a connector;
 // the reconciler then sees the result like it would on a real lock.
 
-// simLock loads the URL's lock and refuses real locks.
-func (s *Server) simLock(c echo.Context) (db.Lock, error) {
+// simLock loads the URL's lock with its door, and refuses locks whose door
+// Gatehouse cannot work (real locks).
+func (s *Server) simLock(c echo.Context) (db.Lock, lock.Door, error) {
 	l, err := s.lockFromPath(c)
 	if err != nil {
-		return l, err
+		return l, nil, err
 	}
-	if l.ConnectionKind != "sim" {
-		return l, echo.ErrNotFound
+	door := s.locks.Door(l.ConnectionKind)
+	if door == nil {
+		return l, nil, echo.ErrNotFound
 	}
-	return l, nil
+	return l, door, nil
 }
 
 func (s *Server) simKeypad(c echo.Context) error {
-	l, err := s.simLock(c)
+	l, door, err := s.simLock(c)
 	if err != nil {
 		return err
 	}
 	pin := strings.TrimSpace(c.FormValue("pin"))
-	res, err := s.locks.Sim().Keypad(c.Request().Context(), l.DeviceID, pin)
+	res, err := door.Keypad(c.Request().Context(), l.DeviceID, pin)
 	if err != nil {
 		return err
 	}
@@ -57,7 +59,7 @@ func (s *Server) ownLabel(c echo.Context, msg, nameOnLock string) string {
 }
 
 func (s *Server) simSwitch(c echo.Context) error {
-	l, err := s.simLock(c)
+	l, door, err := s.simLock(c)
 	if err != nil {
 		return err
 	}
@@ -65,13 +67,13 @@ func (s *Server) simSwitch(c echo.Context) error {
 	online, msg := l.Online, ""
 	switch c.Param("action") {
 	case "offline":
-		err, online, msg = s.locks.Sim().SetOnline(ctx, l.DeviceID, false), false, "The lock is offline: Gatehouse cannot reach it, but its keypad still works."
+		err, online, msg = door.SetOnline(ctx, l.DeviceID, false), false, "The lock is offline: Gatehouse cannot reach it, but its keypad still works."
 	case "online":
-		err, online, msg = s.locks.Sim().SetOnline(ctx, l.DeviceID, true), true, "The lock is back online."
+		err, online, msg = door.SetOnline(ctx, l.DeviceID, true), true, "The lock is back online."
 	case "battery":
-		err, msg = s.locks.Sim().ReplaceBatteries(ctx, l.DeviceID), "New batteries fitted."
+		err, msg = door.ReplaceBatteries(ctx, l.DeviceID), "New batteries fitted."
 	case "lock":
-		err, msg = s.locks.Sim().LockNow(ctx, l.DeviceID), "Door locked."
+		err, msg = door.LockNow(ctx, l.DeviceID), "Door locked."
 	default:
 		return echo.ErrNotFound
 	}

@@ -64,9 +64,10 @@ func setup(b *testing.B) (srv *web.Server, store *db.DB, path string, public *ur
 	b.Cleanup(func() { store.Close() })
 	// Logged at info level as `gatehouse serve` does by default, into nothing.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sims := sim.New(store, nil, time.Second)
-	rec := lock.NewReconciler(lock.Options{Store: store, Connect: wire.Connect(store, sims, nil), DefaultZone: "UTC", Log: log})
-	side := &wire.Side{Store: store, Rec: rec, Sims: sims, Zone: "UTC"}
+	sims := wire.NewSim(store, nil, time.Second)
+	kinds := wire.Kinds(store, sims, nil)
+	rec := lock.NewReconciler(lock.Options{Store: store, Connect: kinds.Connect, DefaultZone: "UTC", Log: log})
+	side := &wire.Side{Store: store, Rec: rec, Kinds: kinds, Zone: "UTC"}
 	srv, err = web.New(web.Config{PublicURL: public, SessionIdle: 12 * time.Hour, SessionAbsolute: 30 * 24 * time.Hour,
 		InviteTTL: time.Hour, Version: "bench"}, store, side, log)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
-	"github.com/gatehouse/gatehouse/lock/sim"
 	"github.com/gatehouse/gatehouse/lock/wire"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -45,13 +44,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer store.Close()
 
 	zone := domain.ServerZone()
-	sims := sim.New(store, nil, c.SimDelay)
+	sims := wire.NewSim(store, nil, c.SimDelay)
 	hc := &http.Client{Timeout: 30 * time.Second}
+	kinds := wire.Kinds(store, sims, hc)
 	rec := lock.NewReconciler(lock.Options{
-		Store: store, Connect: wire.Connect(store, sims, hc), Interval: c.ReconcileEvery,
+		Store: store, Connect: kinds.Connect, Interval: c.ReconcileEvery,
 		EventEvery: c.EventsEvery, DefaultZone: zone, Log: log, Jitter: lock.Jitter,
 	})
-	side := &wire.Side{Store: store, Rec: rec, Sims: sims, HTTP: hc, Zone: zone}
+	side := &wire.Side{Store: store, Rec: rec, Kinds: kinds, Zone: zone}
 	srv, err := web.New(web.Config{
 		PublicURL: c.PublicURL, TrustedProxies: c.TrustedProxies, SessionIdle: c.SessionIdle,
 		SessionAbsolute: c.SessionMax, InviteTTL: c.InviteTTL, Version: version, Metrics: c.Metrics,

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
+	"github.com/gatehouse/gatehouse/lock"
 )
 
 // What a person does to the physical lock: install it, cut its Wi-Fi, change its
@@ -36,14 +36,6 @@ const (
 	OutcomeSafeMode = domain.EventSafeMode
 )
 
-// KeypadResult is what the lock did with a PIN typed on its keypad.
-type KeypadResult struct {
-	Outcome  domain.EventKind // OutcomeUnlocked, OutcomeDenied or OutcomeSafeMode: the event the keypad raised
-	CodeID   string           // the sim code whose PIN was typed (it opened the door only when Outcome is unlocked)
-	CodeName string
-	Message  string // one sentence for the simulator panel; never the PIN
-}
-
 // AddLock installs a new simulated lock: online, locked, fresh batteries. timeZone is
 // an IANA name; the lock enforces code windows as absolute instants, the zone is for
 // showing them.
@@ -58,7 +50,7 @@ func (s *Sim) AddLock(ctx context.Context, name, timeZone string) (string, error
 	if !domain.ValidZone(timeZone) {
 		return "", fmt.Errorf("sim: unknown time zone %q", timeZone)
 	}
-	l, err := s.store.CreateSimLock(ctx, db.SimLock{
+	l, err := s.store.CreateLock(ctx, LockState{
 		DeviceID: newID("simlock_"),
 		Name:     name,
 		Online:   true,
@@ -80,7 +72,7 @@ func (s *Sim) AddLock(ctx context.Context, name, timeZone string) (string, error
 // already in does nothing.
 func (s *Sim) SetOnline(ctx context.Context, deviceID string, online bool) error {
 	now := s.now()
-	return s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	return s.store.Update(ctx, func(t Tx) error {
 		l, err := lockIn(ctx, t, deviceID)
 		if err != nil || l.Online == online {
 			return err
@@ -99,7 +91,7 @@ func (s *Sim) SetOnline(ctx context.Context, deviceID string, online bool) error
 		if err := t.SetOnline(ctx, deviceID, online); err != nil {
 			return err
 		}
-		if _, err := t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: kind, At: now}); err != nil {
+		if _, err := t.AppendEvent(ctx, LogEntry{DeviceID: deviceID, Kind: kind, At: now}); err != nil {
 			return err
 		}
 		if online {
@@ -113,7 +105,7 @@ func (s *Sim) SetOnline(ctx context.Context, deviceID string, online bool) error
 // ReplaceBatteries puts fresh batteries in: full charge, and a later drain below
 // LowBattery is reported again.
 func (s *Sim) ReplaceBatteries(ctx context.Context, deviceID string) error {
-	return s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	return s.store.Update(ctx, func(t Tx) error {
 		if _, err := lockIn(ctx, t, deviceID); err != nil {
 			return err
 		}
@@ -125,7 +117,7 @@ func (s *Sim) ReplaceBatteries(ctx context.Context, deviceID string) error {
 // locked event, whatever state the door was in.
 func (s *Sim) LockNow(ctx context.Context, deviceID string) error {
 	now := s.now()
-	return s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	return s.store.Update(ctx, func(t Tx) error {
 		l, err := s.wake(ctx, t, deviceID, now)
 		if err != nil {
 			return err
@@ -133,7 +125,7 @@ func (s *Sim) LockNow(ctx context.Context, deviceID string) error {
 		if err := t.SetKeypad(ctx, deviceID, l.WrongInARow, l.SafeModeUntil, true); err != nil {
 			return err
 		}
-		_, err = t.AppendEvent(ctx, db.SimEvent{DeviceID: deviceID, Kind: domain.EventLocked,
+		_, err = t.AppendEvent(ctx, LogEntry{DeviceID: deviceID, Kind: domain.EventLocked,
 			Method: domain.MethodManual, At: now})
 		return err
 	})
@@ -144,15 +136,15 @@ func (s *Sim) LockNow(ctx context.Context, deviceID string) error {
 // contains now opens the door. The attempt is decided and recorded in one
 // transaction, so two people typing at once are counted one after the other: of
 // two wrong codes after one wrong, exactly one is the third.
-func (s *Sim) Keypad(ctx context.Context, deviceID, pin string) (KeypadResult, error) {
+func (s *Sim) Keypad(ctx context.Context, deviceID, pin string) (lock.KeypadResult, error) {
 	// Input a keypad cannot produce is answered, not counted: the panel is a web
 	// form, and a typo there is not a wrong code at the door.
 	if pin == "" || strings.Trim(pin, "0123456789") != "" {
-		return KeypadResult{Outcome: OutcomeDenied, Message: "The keypad only has the digits 0 to 9"}, nil
+		return lock.KeypadResult{Outcome: OutcomeDenied, Message: "The keypad only has the digits 0 to 9"}, nil
 	}
 	now := s.now()
-	var res KeypadResult
-	err := s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	var res lock.KeypadResult
+	err := s.store.Update(ctx, func(t Tx) error {
 		l, err := s.wake(ctx, t, deviceID, now)
 		if err != nil {
 			return err
@@ -169,7 +161,7 @@ func (s *Sim) Keypad(ctx context.Context, deviceID, pin string) (KeypadResult, e
 		for _, c := range codes {
 			// PINs on one lock never prefix each other (checkFits), so equality is
 			// the whole match.
-			if c.State != db.SimSet || c.PIN != pin {
+			if c.State != StateSet || c.PIN != pin {
 				continue
 			}
 			if !inWindow(c, now) {
@@ -183,14 +175,14 @@ func (s *Sim) Keypad(ctx context.Context, deviceID, pin string) (KeypadResult, e
 		return err
 	})
 	if err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
 	return res, nil
 }
 
 // wake loads the lock for a physical action and, when it is online, lands its due
 // changes first, so a code that has just arrived already works at the keypad.
-func (s *Sim) wake(ctx context.Context, t *db.SimTx, deviceID string, now time.Time) (db.SimLock, error) {
+func (s *Sim) wake(ctx context.Context, t Tx, deviceID string, now time.Time) (LockState, error) {
 	l, err := lockIn(ctx, t, deviceID)
 	if err != nil || !l.Online {
 		return l, err
@@ -200,86 +192,86 @@ func (s *Sim) wake(ctx context.Context, t *db.SimTx, deviceID string, now time.T
 
 // keypad is one attempt at the keypad, inside its transaction.
 type keypad struct {
-	t   *db.SimTx
-	l   db.SimLock
+	t   Tx
+	l   LockState
 	now time.Time
 }
 
 func (k keypad) event(ctx context.Context, kind domain.EventKind, codeID, detail string) error {
-	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: kind, Method: domain.MethodKeypad,
+	_, err := k.t.AppendEvent(ctx, LogEntry{DeviceID: k.l.DeviceID, Kind: kind, Method: domain.MethodKeypad,
 		CodeID: codeID, At: k.now, Detail: detail})
 	return err
 }
 
 // refuse is any attempt during safe mode: not judged, not counted.
-func (k keypad) refuse(ctx context.Context) (KeypadResult, error) {
+func (k keypad) refuse(ctx context.Context) (lock.KeypadResult, error) {
 	if err := k.event(ctx, domain.EventDenied, "", "safe mode"); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
-	return KeypadResult{Outcome: OutcomeSafeMode, Message: k.safeModeMessage(k.l.SafeModeUntil)}, nil
+	return lock.KeypadResult{Outcome: OutcomeSafeMode, Message: k.safeModeMessage(k.l.SafeModeUntil)}, nil
 }
 
 // outsideWindow is a real code used too early or too late. It does not count
 // towards safe mode: the PIN is right, only the time is wrong.
-func (k keypad) outsideWindow(ctx context.Context, c db.SimCode) (KeypadResult, error) {
+func (k keypad) outsideWindow(ctx context.Context, c HeldCode) (lock.KeypadResult, error) {
 	if err := k.event(ctx, domain.EventDenied, c.CodeID, "code outside its schedule"); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
-	return KeypadResult{Outcome: OutcomeDenied, CodeID: c.CodeID, CodeName: c.Name,
+	return lock.KeypadResult{Outcome: OutcomeDenied, CodeID: c.CodeID, CodeName: c.Name,
 		Message: quote(c.Name) + " does not work at this time (outside its schedule)"}, nil
 }
 
 // unlock opens the door with c: the wrong count starts over and the battery pays
 // for the motor, reporting once when it drops below LowBattery.
-func (k keypad) unlock(ctx context.Context, c db.SimCode) (KeypadResult, error) {
+func (k keypad) unlock(ctx context.Context, c HeldCode) (lock.KeypadResult, error) {
 	if err := k.t.SetKeypad(ctx, k.l.DeviceID, 0, k.l.SafeModeUntil, false); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
 	if err := k.event(ctx, domain.EventUnlocked, c.CodeID, ""); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
 	// Rounded so that repeated drains do not accumulate float error, and a lock at
 	// exactly 20% is not yet low.
 	battery := max(0, math.Round((k.l.Battery-UnlockDrain)*1e4)/1e4)
 	if err := k.t.SetBattery(ctx, k.l.DeviceID, battery); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
 	if k.l.Battery >= LowBattery && battery < LowBattery {
-		_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: domain.EventBatteryLow, At: k.now,
+		_, err := k.t.AppendEvent(ctx, LogEntry{DeviceID: k.l.DeviceID, Kind: domain.EventBatteryLow, At: k.now,
 			Detail: fmt.Sprintf("battery at %.0f%%", battery*100)})
 		if err != nil {
-			return KeypadResult{}, err
+			return lock.KeypadResult{}, err
 		}
 	}
-	return KeypadResult{Outcome: OutcomeUnlocked, CodeID: c.CodeID, CodeName: c.Name,
+	return lock.KeypadResult{Outcome: OutcomeUnlocked, CodeID: c.CodeID, CodeName: c.Name,
 		Message: "Unlocked with " + quote(c.Name)}, nil
 }
 
 // wrong is a PIN the keypad does not know. The third in a row starts safe mode and
 // the count starts over for when it ends.
-func (k keypad) wrong(ctx context.Context) (KeypadResult, error) {
+func (k keypad) wrong(ctx context.Context) (lock.KeypadResult, error) {
 	n := k.l.WrongInARow + 1
 	if err := k.event(ctx, domain.EventDenied, "", "wrong code"); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
 	if n < WrongBeforeSafeMode {
 		if err := k.t.SetKeypad(ctx, k.l.DeviceID, n, k.l.SafeModeUntil, k.l.Locked); err != nil {
-			return KeypadResult{}, err
+			return lock.KeypadResult{}, err
 		}
-		return KeypadResult{Outcome: OutcomeDenied,
+		return lock.KeypadResult{Outcome: OutcomeDenied,
 			Message: fmt.Sprintf("Wrong code (%d of %d before safe mode)", n, WrongBeforeSafeMode)}, nil
 	}
 	until := k.now.Add(SafeModeFor)
 	if err := k.t.SetKeypad(ctx, k.l.DeviceID, 0, until, k.l.Locked); err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
-	_, err := k.t.AppendEvent(ctx, db.SimEvent{DeviceID: k.l.DeviceID, Kind: domain.EventSafeMode,
+	_, err := k.t.AppendEvent(ctx, LogEntry{DeviceID: k.l.DeviceID, Kind: domain.EventSafeMode,
 		Method: domain.MethodKeypad, At: k.now,
 		Detail: fmt.Sprintf("%d wrong codes in a row; keypad disabled for %d minutes", n, int(SafeModeFor/time.Minute))})
 	if err != nil {
-		return KeypadResult{}, err
+		return lock.KeypadResult{}, err
 	}
-	return KeypadResult{Outcome: OutcomeSafeMode, Message: k.safeModeMessage(until)}, nil
+	return lock.KeypadResult{Outcome: OutcomeSafeMode, Message: k.safeModeMessage(until)}, nil
 }
 
 // safeModeMessage tells the person at the door until when, in the lock's own zone.
@@ -288,7 +280,7 @@ func (k keypad) safeModeMessage(until time.Time) string {
 }
 
 // inWindow reports whether c may open the door at now; a missing bound is open.
-func inWindow(c db.SimCode, now time.Time) bool {
+func inWindow(c HeldCode, now time.Time) bool {
 	return (c.StartsAt.IsZero() || !now.Before(c.StartsAt)) && (c.EndsAt.IsZero() || now.Before(c.EndsAt))
 }
 

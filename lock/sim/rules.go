@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 
-	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
@@ -30,7 +29,7 @@ func checkSpec(spec lock.CodeSpec) error {
 // let go of: all of them occupy a slot and sit in the keypad's memory until their
 // removal lands. A PIN that starts with another (or that another starts with) is
 // refused because the keypad would open on the shorter one as soon as it is typed.
-func checkFits(pin string, codes []db.SimCode, slots int) error {
+func checkFits(pin string, codes []HeldCode, slots int) error {
 	for _, c := range codes {
 		switch {
 		case c.PIN == pin:

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 )
 
@@ -16,27 +15,27 @@ import (
 // landed, not when someone looked. Callers only settle an online lock (a change
 // cannot reach a lock that is offline; see requeue) and settle before appending
 // anything else, so the event log stays in time order.
-func settle(ctx context.Context, t *db.SimTx, l db.SimLock, now time.Time) error {
+func settle(ctx context.Context, t Tx, l LockState, now time.Time) error {
 	codes, err := t.Codes(ctx, l.DeviceID)
 	if err != nil {
 		return err
 	}
-	var due []db.SimCode
+	var due []HeldCode
 	for _, c := range codes {
-		if c.State != db.SimSet && !c.ReadyAt.After(now) {
+		if c.State != StateSet && !c.ReadyAt.After(now) {
 			due = append(due, c)
 		}
 	}
-	slices.SortFunc(due, func(a, b db.SimCode) int {
+	slices.SortFunc(due, func(a, b HeldCode) int {
 		return cmpTimeThen(a.ReadyAt, b.ReadyAt, a.CodeID, b.CodeID)
 	})
 	for _, c := range due {
-		ev := db.SimEvent{DeviceID: l.DeviceID, CodeID: c.CodeID, At: c.ReadyAt, Detail: c.Name}
+		ev := LogEntry{DeviceID: l.DeviceID, CodeID: c.CodeID, At: c.ReadyAt, Detail: c.Name}
 		switch c.State {
-		case db.SimSetting:
+		case StateSetting:
 			ev.Kind = domain.EventCodeSet
-			err = t.SetCodeState(ctx, l.DeviceID, c.CodeID, db.SimSet, c.ReadyAt)
-		case db.SimRemoving:
+			err = t.SetCodeState(ctx, l.DeviceID, c.CodeID, StateSet, c.ReadyAt)
+		case StateRemoving:
 			ev.Kind = domain.EventCodeRemoved
 			err = t.DeleteCode(ctx, l.DeviceID, c.CodeID)
 		default:
@@ -54,13 +53,13 @@ func settle(ctx context.Context, t *db.SimTx, l db.SimLock, now time.Time) error
 
 // requeue runs when a lock comes back online: changes that fell due while it was
 // offline never reached it, so they are sent again and land one delay from now.
-func requeue(ctx context.Context, t *db.SimTx, deviceID string, readyAt time.Time) error {
+func requeue(ctx context.Context, t Tx, deviceID string, readyAt time.Time) error {
 	codes, err := t.Codes(ctx, deviceID)
 	if err != nil {
 		return err
 	}
 	for _, c := range codes {
-		if c.State == db.SimSet || !c.ReadyAt.Before(readyAt) {
+		if c.State == StateSet || !c.ReadyAt.Before(readyAt) {
 			continue
 		}
 		if err := t.SetCodeState(ctx, deviceID, c.CodeID, c.State, readyAt); err != nil {

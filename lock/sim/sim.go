@@ -1,7 +1,8 @@
 // Package sim is a simulated lock that behaves like a Lockly Secure Pro: a
 // lock.Connector for trying Gatehouse without hardware, and for tests of everything
-// above the connector. Its state (codes, keypad memory, event log) lives in the
-// database, so it survives restarts the way a real lock's memory does.
+// above the connector. Its state (codes, keypad memory, event log) lives in a
+// Store (store.go; Gatehouse keeps it in its database), so it survives restarts the
+// way a real lock's memory does.
 //
 // Like a real cloud-connected lock, a code change is not instant: SetCode and
 // RemoveCode only queue the change, which lands on the lock delay later. Pending
@@ -9,7 +10,7 @@
 // background goroutine to start or stop.
 //
 // This file holds the connector; controls.go what a person does at the door;
-// settle.go how queued changes land.
+// settle.go how queued changes land; store.go what it keeps.
 package sim
 
 import (
@@ -20,7 +21,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 )
@@ -46,17 +46,20 @@ const eventPage = 500
 // Sim is the simulator. It keeps no state of its own, so it is safe for concurrent
 // use and many Sims over one database agree.
 type Sim struct {
-	store *db.DB
+	store Store
 	now   func() time.Time
 	delay time.Duration
 }
 
-var _ lock.Connector = (*Sim)(nil)
+var (
+	_ lock.Connector = (*Sim)(nil)
+	_ lock.Door      = (*Sim)(nil)
+)
 
 // New returns a simulator over store. now is its clock (nil: the store's); delay is
 // how long a code change takes to reach the lock (production: about 1.5s; tests pass
 // a small or zero delay and advance the clock).
-func New(store *db.DB, now func() time.Time, delay time.Duration) *Sim {
+func New(store Store, now func() time.Time, delay time.Duration) *Sim {
 	if now == nil {
 		now = store.Now
 	}
@@ -66,7 +69,7 @@ func New(store *db.DB, now func() time.Time, delay time.Duration) *Sim {
 // ListLocks returns every simulated lock, online or not: the cloud knows a lock it
 // cannot reach.
 func (s *Sim) ListLocks(ctx context.Context) ([]lock.Device, error) {
-	ls, err := s.store.SimLocks(ctx)
+	ls, err := s.store.Locks(ctx)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -104,17 +107,17 @@ func (s *Sim) SetCode(ctx context.Context, deviceID string, spec lock.CodeSpec) 
 		return lock.Code{}, err
 	}
 	now := s.now()
-	c := db.SimCode{
+	c := HeldCode{
 		CodeID:   newID("simcode_"),
 		DeviceID: deviceID,
 		Name:     spec.Name,
 		PIN:      spec.PIN,
 		StartsAt: spec.Window.Start,
 		EndsAt:   spec.Window.End,
-		State:    db.SimSetting,
+		State:    StateSetting,
 		ReadyAt:  s.readyAt(now),
 	}
-	err := s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	err := s.store.Update(ctx, func(t Tx) error {
 		l, err := s.online(ctx, t, deviceID, now)
 		if err != nil {
 			return err
@@ -138,7 +141,7 @@ func (s *Sim) SetCode(ctx context.Context, deviceID string, spec lock.CodeSpec) 
 // already on its way off is a no-op and does not push its removal back.
 func (s *Sim) RemoveCode(ctx context.Context, deviceID, codeID string) error {
 	now := s.now()
-	err := s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	err := s.store.Update(ctx, func(t Tx) error {
 		if _, err := s.online(ctx, t, deviceID, now); err != nil {
 			return err
 		}
@@ -150,10 +153,10 @@ func (s *Sim) RemoveCode(ctx context.Context, deviceID, codeID string) error {
 			if c.CodeID != codeID {
 				continue
 			}
-			if c.State == db.SimRemoving {
+			if c.State == StateRemoving {
 				return nil
 			}
-			return t.SetCodeState(ctx, deviceID, codeID, db.SimRemoving, s.readyAt(now))
+			return t.SetCodeState(ctx, deviceID, codeID, StateRemoving, s.readyAt(now))
 		}
 		return &lock.Error{Kind: lock.Permanent, Vendor: vendor, Code: "code_not_found",
 			Message: "no such code on the lock", Err: lock.ErrNotFound}
@@ -165,8 +168,8 @@ func (s *Sim) RemoveCode(ctx context.Context, deviceID, codeID string) error {
 // included (a Lockly discloses them to its owner).
 func (s *Sim) ListCodes(ctx context.Context, deviceID string) ([]lock.Code, error) {
 	now := s.now()
-	var codes []db.SimCode
-	err := s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	var codes []HeldCode
+	err := s.store.Update(ctx, func(t Tx) error {
 		if _, err := s.online(ctx, t, deviceID, now); err != nil {
 			return err
 		}
@@ -198,7 +201,7 @@ func (s *Sim) Events(ctx context.Context, deviceID, cursor string) ([]lock.Event
 		after = n
 	}
 	now := s.now()
-	err := s.store.SimUpdate(ctx, func(t *db.SimTx) error {
+	err := s.store.Update(ctx, func(t Tx) error {
 		_, err := s.online(ctx, t, deviceID, now)
 		return err
 	})
@@ -207,7 +210,7 @@ func (s *Sim) Events(ctx context.Context, deviceID, cursor string) ([]lock.Event
 	}
 	// Read after the commit: the settled events are in, and the write connection
 	// is not held while a page is read.
-	evs, err := s.store.SimEvents(ctx, deviceID, after, eventPage)
+	evs, err := s.store.Events(ctx, deviceID, after, eventPage)
 	if err != nil {
 		return nil, cursor, storeErr(err)
 	}
@@ -232,7 +235,7 @@ func (s *Sim) Events(ctx context.Context, deviceID, cursor string) ([]lock.Event
 // online loads the lock inside t, fails transiently when it is offline, and
 // otherwise lands its due changes first, so every connector call sees the lock as
 // it is at now.
-func (s *Sim) online(ctx context.Context, t *db.SimTx, deviceID string, now time.Time) (db.SimLock, error) {
+func (s *Sim) online(ctx context.Context, t Tx, deviceID string, now time.Time) (LockState, error) {
 	l, err := lockIn(ctx, t, deviceID)
 	if err != nil {
 		return l, err
@@ -244,9 +247,9 @@ func (s *Sim) online(ctx context.Context, t *db.SimTx, deviceID string, now time
 }
 
 // lockIn loads a lock, turning a missing one into the connector's not-found error.
-func lockIn(ctx context.Context, t *db.SimTx, deviceID string) (db.SimLock, error) {
+func lockIn(ctx context.Context, t Tx, deviceID string) (LockState, error) {
 	l, err := t.Lock(ctx, deviceID)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, lock.ErrNotFound) {
 		return l, &lock.Error{Kind: lock.Permanent, Vendor: vendor, Code: "device_not_found",
 			Message: "no such lock", Err: lock.ErrNotFound}
 	}
@@ -263,12 +266,12 @@ func (s *Sim) readyAt(now time.Time) time.Time {
 	return t
 }
 
-func toCode(c db.SimCode) lock.Code {
+func toCode(c HeldCode) lock.Code {
 	status := lock.CodeSetting
 	switch c.State {
-	case db.SimSet:
+	case StateSet:
 		status = lock.CodeSet
-	case db.SimRemoving:
+	case StateRemoving:
 		status = lock.CodeRemoving
 	}
 	return lock.Code{

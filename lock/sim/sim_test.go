@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testkit"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/lock/sim"
+	"github.com/gatehouse/gatehouse/lock/wire"
 )
 
 const delay = 2 * time.Second
@@ -34,7 +35,7 @@ func setup(t *testing.T) fixture {
 	t.Helper()
 	clk := testkit.NewClock(start)
 	store := dbtest.New(t, db.WithClock(clk.Now))
-	s := sim.New(store, clk.Now, delay)
+	s := wire.NewSim(store, clk.Now, delay)
 	dev, err := s.AddLock(context.Background(), "Front door", "Europe/Lisbon")
 	if err != nil {
 		t.Fatalf("add lock: %v", err)
@@ -469,7 +470,7 @@ func TestSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sim.New(store, clk.Now, delay)
+	s := wire.NewSim(store, clk.Now, delay)
 	dev, err := s.AddLock(ctx, "Front door", "Europe/Lisbon")
 	if err != nil {
 		t.Fatal(err)
@@ -495,7 +496,7 @@ func TestSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	s = sim.New(store, clk.Now, delay)
+	s = wire.NewSim(store, clk.Now, delay)
 	devs, err := s.ListLocks(ctx)
 	if err != nil || len(devs) != 1 || devs[0].ID != dev {
 		t.Fatalf("locks after reopen: got %+v, %v, want %s", devs, err, dev)
@@ -517,7 +518,7 @@ func TestConcurrentKeypad(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	const tries = 8
-	results := make(chan sim.KeypadResult, tries)
+	results := make(chan lock.KeypadResult, tries)
 	var wg sync.WaitGroup
 	for range tries {
 		wg.Go(func() {

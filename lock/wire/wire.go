@@ -1,10 +1,12 @@
-// Package wire connects the lock drivers to the rest of Gatehouse: it builds the
-// connector for each stored connection, and gives handlers the few lock actions
-// they may take (nudge the reconciler, add or press a simulated lock, test a key).
+// Package wire connects the lock drivers to the rest of Gatehouse: it registers
+// each driver's connection kind (sim, seam), keeps the simulator's memory in the
+// database, and gives handlers the few lock actions they may take (nudge the
+// reconciler, add a lock of a kind, test credentials, work a door).
 package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -14,30 +16,44 @@ import (
 	"github.com/gatehouse/gatehouse/lock/sim"
 )
 
-// Connect returns the factory the reconciler uses to reach each connection.
-func Connect(store *db.DB, s *sim.Sim, hc *http.Client) func(context.Context, db.Connection) (lock.Connector, error) {
-	return func(ctx context.Context, c db.Connection) (lock.Connector, error) {
-		switch c.Kind {
-		case "sim":
-			return s, nil
-		case "seam":
-			key, err := store.ConnectionSecret(ctx, c.ID)
-			if err != nil {
-				return nil, err
-			}
-			return seam.NewClient(c.BaseURL, key, hc), nil
-		}
-		return nil, fmt.Errorf("wire: unknown connection kind %q", c.Kind)
-	}
+// The reconciler persists through the database.
+var _ lock.Store = (*db.DB)(nil)
+
+// Kinds registers the connection kinds Gatehouse knows: the simulator s (its
+// locks live in store) and Seam accounts, reached with hc.
+func Kinds(store *db.DB, s *sim.Sim, hc *http.Client) *lock.Kinds {
+	return lock.NewKinds(
+		lock.Kind{
+			Name:    "sim",
+			Label:   "simulated",
+			Connect: func(context.Context, db.Connection) (lock.Connector, error) { return s, nil },
+			Home:    store.SimConnection,
+			AddLock: s.AddLock,
+			Door:    s,
+		},
+		lock.Kind{
+			Name:  "seam",
+			Label: "Seam",
+			Connect: func(ctx context.Context, c db.Connection) (lock.Connector, error) {
+				key, err := store.ConnectionSecret(ctx, c.ID)
+				if err != nil {
+					return nil, err
+				}
+				return seam.NewClient(c.BaseURL, key, hc), nil
+			},
+			Test: func(ctx context.Context, baseURL, apiKey string) ([]lock.Device, error) {
+				return seam.NewClient(baseURL, apiKey, hc).ListLocks(ctx)
+			},
+		},
+	)
 }
 
 // Side implements web.LockSide.
 type Side struct {
 	Store *db.DB
 	Rec   *lock.Reconciler
-	Sims  *sim.Sim
-	HTTP  *http.Client
-	Zone  string // the server's zone, for new simulated locks
+	Kinds *lock.Kinds
+	Zone  string // the server's zone, for new locks
 }
 
 // Nudge asks the reconciler to run now.
@@ -46,21 +62,30 @@ func (s *Side) Nudge() { s.Rec.Nudge() }
 // NudgeEvents asks the reconciler to pull events now.
 func (s *Side) NudgeEvents() { s.Rec.NudgeEvents() }
 
-// Sim is the simulated locks' physical side.
-func (s *Side) Sim() *sim.Sim { return s.Sims }
+// errNoSuchAction is returned when a kind cannot do what was asked of it.
+var errNoSuchAction = errors.New("wire: not something this kind of connection does")
 
-// AddSimLock creates a simulated lock and records it at once, so the owner lands
-// on its page instead of waiting for the next discovery pass.
-func (s *Side) AddSimLock(ctx context.Context, name string) (int64, error) {
-	conn, err := s.Store.SimConnection(ctx)
+// AddLock installs a lock of a kind whose locks Gatehouse makes and records it at
+// once, so the owner lands on its page instead of waiting for the next
+// discovery pass.
+func (s *Side) AddLock(ctx context.Context, kind, name string) (int64, error) {
+	k, ok := s.Kinds.Kind(kind)
+	if !ok || k.AddLock == nil || k.Home == nil {
+		return 0, fmt.Errorf("add a %s lock: %w", kind, errNoSuchAction)
+	}
+	conn, err := k.Home(ctx)
 	if err != nil {
 		return 0, err
 	}
-	deviceID, err := s.Sims.AddLock(ctx, name, s.Zone)
+	deviceID, err := k.AddLock(ctx, name, s.Zone)
 	if err != nil {
 		return 0, err
 	}
-	devices, err := s.Sims.ListLocks(ctx)
+	c, err := k.Connect(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	devices, err := c.ListLocks(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -70,10 +95,22 @@ func (s *Side) AddSimLock(ctx context.Context, name string) (int64, error) {
 			return l.ID, err
 		}
 	}
-	return 0, fmt.Errorf("wire: new simulated lock %s not listed", deviceID)
+	return 0, fmt.Errorf("wire: new %s lock %s not listed", kind, deviceID)
 }
 
-// TestSeam checks an API key by listing the locks it can see.
-func (s *Side) TestSeam(ctx context.Context, baseURL, apiKey string) ([]lock.Device, error) {
-	return seam.NewClient(baseURL, apiKey, s.HTTP).ListLocks(ctx)
+// TestConnection checks credentials for a kind before they are saved, returning
+// the locks they reach.
+func (s *Side) TestConnection(ctx context.Context, kind, baseURL, secret string) ([]lock.Device, error) {
+	k, ok := s.Kinds.Kind(kind)
+	if !ok || k.Test == nil {
+		return nil, fmt.Errorf("test a %s connection: %w", kind, errNoSuchAction)
+	}
+	return k.Test(ctx, baseURL, secret)
+}
+
+// Door is what a person does at the locks of a kind; nil when Gatehouse cannot
+// work its doors (real locks).
+func (s *Side) Door(kind string) lock.Door {
+	k, _ := s.Kinds.Kind(kind)
+	return k.Door
 }
