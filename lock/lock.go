@@ -1,6 +1,8 @@
 // Package lock is how Gatehouse talks to locks: the Connector interface that every
 // driver (sim, seam, ...) implements, the shapes they exchange, and the classification
-// of their errors. Handlers never call a connector; only the reconciler does.
+// of their errors; the registry of connection kinds (kinds.go) and what a person
+// does at a door Gatehouse can work (door.go); and the reconciler, the only code
+// that calls a connector (reconciler.go lists its files).
 package lock
 
 import (

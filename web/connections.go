@@ -34,7 +34,7 @@ func (s *Server) connectionsView(c echo.Context) (views.ConnectionsPage, error) 
 			return p, err
 		}
 		name := cn.Name
-		p.Connections = append(p.Connections, views.ConnectionRow{ID: cn.ID, Kind: cn.Kind, Name: name, Locks: len(locks),
+		p.Connections = append(p.Connections, views.ConnectionRow{ID: cn.ID, Kind: s.locks.KindLabel(cn.Kind), Name: name, Locks: len(locks),
 			LastSync: views.Ago(now, cn.LastSyncAt), LastError: cn.LastError})
 	}
 	if c.QueryParam("done") == "removed" {

@@ -20,6 +20,8 @@ type LockSide interface {
 	// TestConnection checks credentials for a kind before they are saved,
 	// returning the locks they reach.
 	TestConnection(ctx context.Context, kind, baseURL, secret string) ([]lock.Device, error)
+	// KindLabel names a kind in words for owners ("simulated", "Seam").
+	KindLabel(kind string) string
 	// Door is what a person does at the locks of a kind (the simulator's panel);
 	// nil when Gatehouse cannot work that kind's doors.
 	Door(kind string) lock.Door

@@ -108,6 +108,14 @@ func (s *Side) TestConnection(ctx context.Context, kind, baseURL, secret string)
 	return k.Test(ctx, baseURL, secret)
 }
 
+// KindLabel names a kind in words for owners; an unknown kind by its name.
+func (s *Side) KindLabel(kind string) string {
+	if k, ok := s.Kinds.Kind(kind); ok {
+		return k.Label
+	}
+	return kind
+}
+
 // Door is what a person does at the locks of a kind; nil when Gatehouse cannot
 // work its doors (real locks).
 func (s *Side) Door(kind string) lock.Door {
