@@ -24,9 +24,12 @@ type Challenge struct {
 // ErrChallengeExpired is returned for a ceremony that took longer than ChallengeTTL.
 var ErrChallengeExpired = errors.New("the passkey request expired")
 
-// SaveChallenge stores ceremony state and returns its random id.
-func (d *DB) SaveChallenge(ctx context.Context, c Challenge) (string, error) {
-	c.ID = NewToken(24)
+// SaveChallenge stores ceremony state under c.ID, which the caller derives
+// from the ceremony's challenge and the browser that began it.
+func (d *DB) SaveChallenge(ctx context.Context, c Challenge) error {
+	if c.ID == "" {
+		return errors.New("db: save challenge: no id")
+	}
 	now := d.now()
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		// Old ceremonies are swept here rather than by a job: this is the only writer.
@@ -41,7 +44,7 @@ func (d *DB) SaveChallenge(ctx context.Context, c Challenge) (string, error) {
 		}
 		return nil
 	})
-	return c.ID, err
+	return err
 }
 
 // TakeChallenge consumes ceremony state: a second take of the same id finds nothing,

@@ -17,6 +17,7 @@ func (s *Server) signInPage(c echo.Context) error {
 	if _, ok := currentAuth(c); ok {
 		return redirect(c, "/")
 	}
+	s.ensureCeremonyBinding(c)
 	var p views.SignInPage
 	if c.QueryParam("signed-out") != "" {
 		p.Notice = "You have been signed out."
@@ -45,17 +46,16 @@ func (s *Server) signInFinish(c echo.Context) error {
 	if s.limits.failures.Blocked(ip) {
 		return errRateLimited
 	}
-	_, session, err := s.takeCeremony(c, "login")
+	_, session, parsed, err := s.takeLogin(c, "login")
 	if err != nil {
-		s.signInFailed(c, db.Owner{}, "expired or reused passkey request")
+		why := "expired or reused passkey request"
+		if parsed == nil {
+			why = "malformed passkey response"
+		}
+		s.signInFailed(c, db.Owner{}, why)
 		return err
 	}
 	ctx := c.Request().Context()
-	parsed, err := protocol.ParseCredentialRequestResponseBody(c.Request().Body)
-	if err != nil {
-		s.signInFailed(c, db.Owner{}, "malformed passkey response")
-		return ceremonyFailed(err)
-	}
 	var owner db.Owner
 	user, cred, err := s.wa.ValidatePasskeyLogin(func(_, handle []byte) (webauthn.User, error) {
 		o, err := s.db.OwnerByHandle(ctx, handle)
@@ -150,7 +150,7 @@ func (s *Server) reauthBegin(c echo.Context) error {
 
 func (s *Server) reauthFinish(c echo.Context) error {
 	a, _ := currentAuth(c)
-	ch, session, err := s.takeCeremony(c, "reauth")
+	ch, session, parsed, err := s.takeLogin(c, "reauth")
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (s *Server) reauthFinish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cred, err := s.wa.FinishLogin(u, session, c.Request())
+	cred, err := s.wa.ValidateLogin(u, session, parsed)
 	if err != nil {
 		return ceremonyFailed(err)
 	}

@@ -40,6 +40,7 @@ func (s *Server) enrollPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.ensureCeremonyBinding(c)
 	return render(c, http.StatusOK, views.Enroll(views.EnrollPage{Token: c.Param("token"), Name: inv.Name}))
 }
 
@@ -87,7 +88,7 @@ func (s *Server) enrollFinish(c echo.Context) error {
 		s.limits.failures.Allow(ip)
 		return err
 	}
-	ch, session, err := s.takeCeremony(c, "enroll")
+	ch, session, parsed, err := s.takeCreation(c, "enroll")
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (s *Server) enrollFinish(c echo.Context) error {
 		return errCeremonyGone
 	}
 	u := waUser{owner: db.Owner{Name: ch.Name, Handle: session.UserID}}
-	cred, err := s.wa.FinishRegistration(u, session, c.Request())
+	cred, err := s.wa.CreateCredential(u, session, parsed)
 	if err != nil {
 		s.limits.failures.Allow(ip)
 		return ceremonyFailed(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -43,6 +44,26 @@ type testApp struct {
 
 func newTestApp(t *testing.T, publicURL string) *testApp {
 	t.Helper()
+	return newTestAppOn(t, publicURL, nil)
+}
+
+// newBrowserApp is a testApp served at http://localhost:PORT, its public URL:
+// a browser's passkeys need a secure context, and Chromium refuses an IP
+// address as the relying party's id.
+func newBrowserApp(t *testing.T) (*testApp, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	base := "http://localhost:" + port
+	return newTestAppOn(t, base, ln), base
+}
+
+// newTestAppOn serves the app on ln, or on a new local port when ln is nil.
+func newTestAppOn(t *testing.T, publicURL string, ln net.Listener) *testApp {
+	t.Helper()
 	clk := testkit.NewClock(time.Now())
 	store := dbtest.New(t, db.WithClock(clk.Now))
 	u, _ := url.Parse(publicURL)
@@ -58,7 +79,12 @@ func newTestApp(t *testing.T, publicURL string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewUnstartedServer(srv)
+	if ln != nil {
+		ts.Listener.Close()
+		ts.Listener = ln
+	}
+	ts.Start()
 	app := &testApp{t: t, db: store, srv: srv, ts: ts, clock: clk, logs: logs, sim: sims, rec: rec, secrets: &secretscan.Set{}}
 	// Runs after the test, before the server and database close: no secret the
 	// test saw may be in the log or the audit table.

@@ -84,7 +84,7 @@ func (s *Server) addPasskeyBegin(c echo.Context) error {
 
 func (s *Server) addPasskeyFinish(c echo.Context) error {
 	a, _ := currentAuth(c)
-	ch, session, err := s.takeCeremony(c, "add")
+	ch, session, parsed, err := s.takeCreation(c, "add")
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) addPasskeyFinish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cred, err := s.wa.FinishRegistration(u, session, c.Request())
+	cred, err := s.wa.CreateCredential(u, session, parsed)
 	if err != nil {
 		return ceremonyFailed(err)
 	}
