@@ -74,7 +74,19 @@ func (d *DB) AddCredential(ctx context.Context, c Credential) (int64, error) {
 	return id, err
 }
 
+// ErrCredentialExists is returned when a new passkey's credential id is
+// already stored: a second registration of one credential, or a crafted one.
+var ErrCredentialExists = errors.New("this passkey is already registered")
+
 func insertCredential(ctx context.Context, tx *sql.Tx, c Credential, now time.Time, id *int64) error {
+	// Checked in the write transaction, so no other insert can come between.
+	var exists bool
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM credentials WHERE credential_id = ?)", c.CredentialID).Scan(&exists); err != nil {
+		return fmt.Errorf("db: add credential: %w", err)
+	}
+	if exists {
+		return ErrCredentialExists
+	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO credentials (owner_id, credential_id, public_key, attestation_type,
 		attestation_format, aaguid, sign_count, transports, attachment, flag_up, flag_uv, flag_be, flag_bs, nickname, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -98,15 +110,17 @@ type CredentialUse struct {
 // RecordCredentialUse writes back, from the validated assertion, the sign count and
 // flags, and the time of use.
 func (d *DB) RecordCredentialUse(ctx context.Context, credentialID []byte, u CredentialUse) error {
-	return d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE credentials SET sign_count = ?, flag_up = ?, flag_uv = ?, flag_bs = ?,
-			last_used_at = ? WHERE credential_id = ?`,
-			u.SignCount, u.UserPresent, u.UserVerified, u.BackupState, unix(d.now()), credentialID)
-		if err != nil {
-			return fmt.Errorf("db: record credential use: %w", err)
-		}
-		return nil
-	})
+	return d.tx(ctx, func(tx *sql.Tx) error { return d.recordCredentialUse(ctx, tx, credentialID, u) })
+}
+
+func (d *DB) recordCredentialUse(ctx context.Context, tx *sql.Tx, credentialID []byte, u CredentialUse) error {
+	_, err := tx.ExecContext(ctx, `UPDATE credentials SET sign_count = ?, flag_up = ?, flag_uv = ?, flag_bs = ?,
+		last_used_at = ? WHERE credential_id = ?`,
+		u.SignCount, u.UserPresent, u.UserVerified, u.BackupState, unix(d.now()), credentialID)
+	if err != nil {
+		return fmt.Errorf("db: record credential use: %w", err)
+	}
+	return nil
 }
 
 // RenameCredential sets a passkey's nickname; the owner must hold it.

@@ -127,6 +127,9 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Path is the database file's path.
+func (d *DB) Path() string { return d.path }
+
 // Now is the store's clock.
 func (d *DB) Now() time.Time { return d.now() }
 

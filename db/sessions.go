@@ -41,20 +41,62 @@ func scanSession(row interface{ Scan(...any) error }) (Session, error) {
 // CreateSession signs an owner in, right after a passkey assertion, and returns the
 // cookie value "public_id.secret". Only a hash of the secret is stored.
 func (d *DB) CreateSession(ctx context.Context, ownerID int64, userAgent, ip string) (string, Session, error) {
-	publicID, secret := NewToken(12), NewToken(32)
-	now := d.now()
+	var cookie string
 	var s Session
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		s, err = scanSession(tx.QueryRowContext(ctx, `INSERT INTO sessions (public_id, secret_hash, owner_id, created_at,
-			last_seen_at, reauth_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
-			publicID, HashToken(secret), ownerID, unix(now), unix(now), unix(now), truncate(userAgent, 300), ip))
-		if err != nil {
-			return fmt.Errorf("db: create session: %w", err)
-		}
-		return nil
+		cookie, s, err = d.createSession(ctx, tx, ownerID, userAgent, ip)
+		return err
 	})
-	return publicID + "." + secret, s, err
+	return cookie, s, err
+}
+
+func (d *DB) createSession(ctx context.Context, tx *sql.Tx, ownerID int64, userAgent, ip string) (string, Session, error) {
+	publicID, secret := NewToken(12), NewToken(32)
+	now := d.now()
+	s, err := scanSession(tx.QueryRowContext(ctx, `INSERT INTO sessions (public_id, secret_hash, owner_id, created_at,
+		last_seen_at, reauth_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
+		publicID, HashToken(secret), ownerID, unix(now), unix(now), unix(now), truncate(userAgent, 300), ip))
+	if err != nil {
+		return "", Session{}, fmt.Errorf("db: create session: %w", err)
+	}
+	return publicID + "." + secret, s, nil
+}
+
+// SignIn is a validated passkey login about to become a session.
+type SignIn struct {
+	OwnerID      int64
+	CredentialID []byte
+	Use          CredentialUse
+	Replace      int64 // the session this browser had, signed out now (0: none)
+	UserAgent    string
+	IP           string
+	Audit        AuditEntry
+}
+
+// SignIn writes back the passkey's sign count and flags, replaces the
+// browser's old session with a new one and writes the audit line, in one
+// transaction: a count saved without its session would make the passkey's
+// next honest use look like a clone's.
+func (d *DB) SignIn(ctx context.Context, in SignIn) (string, Session, error) {
+	var cookie string
+	var s Session
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		if err := d.recordCredentialUse(ctx, tx, in.CredentialID, in.Use); err != nil {
+			return err
+		}
+		if in.Replace != 0 {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", in.Replace); err != nil {
+				return fmt.Errorf("db: sign in: replace session: %w", err)
+			}
+		}
+		var err error
+		if cookie, s, err = d.createSession(ctx, tx, in.OwnerID, in.UserAgent, in.IP); err != nil {
+			return err
+		}
+		return d.audit(ctx, tx, in.Audit)
+	})
+	return cookie, s, err
 }
 
 // ErrSessionExpired is returned for a session past its idle or absolute lifetime.

@@ -71,22 +71,22 @@ func (s *Server) signInFinish(c echo.Context) error {
 		return &appError{Status: http.StatusUnauthorized,
 			Message: "That passkey was not accepted. If it was removed, sign in with another one or ask an owner for a new invite link."}
 	}
-	if err := s.checkSignCount(c, owner, cred); err != nil {
+	if err := s.refuseClone(c, owner, cred); err != nil {
 		return err
 	}
 	_ = user
 	// Rotate: whatever session this browser had is replaced by a new one.
+	in := db.SignIn{OwnerID: owner.ID, CredentialID: cred.ID, Use: credentialUse(cred),
+		UserAgent: c.Request().UserAgent(), IP: ip,
+		Audit: auditLine(c, owner, db.AuditSignIn, "with passkey “"+s.nicknameOf(c, owner, cred.ID)+"”")}
 	if a, ok := currentAuth(c); ok {
-		if err := s.db.DeleteSession(ctx, a.session.ID); err != nil {
-			return err
-		}
+		in.Replace = a.session.ID
 	}
-	cookie, _, err := s.db.CreateSession(ctx, owner.ID, c.Request().UserAgent(), ip)
+	cookie, _, err := s.db.SignIn(ctx, in)
 	if err != nil {
 		return err
 	}
 	s.setSessionCookie(c, cookie)
-	s.audit(c, owner, db.AuditSignIn, "with passkey “"+s.nicknameOf(c, owner, cred.ID)+"”")
 	return c.JSON(http.StatusOK, map[string]string{"redirect": "/"})
 }
 
@@ -99,16 +99,28 @@ func (s *Server) signInFailed(c echo.Context, owner db.Owner, why string) {
 // stood still) on a passkey that counts: a sign of a cloned authenticator. When it
 // passes, the counter and flags from the validated assertion are written back.
 func (s *Server) checkSignCount(c echo.Context, owner db.Owner, cred *webauthn.Credential) error {
+	if err := s.refuseClone(c, owner, cred); err != nil {
+		return err
+	}
+	return s.db.RecordCredentialUse(c.Request().Context(), cred.ID, credentialUse(cred))
+}
+
+// credentialUse is what the validated assertion says about its passkey now.
+func credentialUse(cred *webauthn.Credential) db.CredentialUse {
+	return db.CredentialUse{SignCount: cred.Authenticator.SignCount, UserPresent: cred.Flags.UserPresent,
+		UserVerified: cred.Flags.UserVerified, BackupState: cred.Flags.BackupState}
+}
+
+// refuseClone refuses an assertion whose signature counter did not increase on
+// a passkey that counts, and audits it.
+func (s *Server) refuseClone(c echo.Context, owner db.Owner, cred *webauthn.Credential) error {
 	if cred.Authenticator.CloneWarning {
 		s.limits.failures.Allow(c.RealIP())
 		s.audit(c, owner, db.AuditSignCountBad, "passkey “"+s.nicknameOf(c, owner, cred.ID)+"” sent a signature counter that did not increase; refused")
 		return &appError{Status: http.StatusUnauthorized,
 			Message: "This passkey was refused because it may have been copied. Sign in with another passkey and review your passkeys."}
 	}
-	return s.db.RecordCredentialUse(c.Request().Context(), cred.ID, db.CredentialUse{
-		SignCount: cred.Authenticator.SignCount, UserPresent: cred.Flags.UserPresent,
-		UserVerified: cred.Flags.UserVerified, BackupState: cred.Flags.BackupState,
-	})
+	return nil
 }
 
 func (s *Server) nicknameOf(c echo.Context, owner db.Owner, credID []byte) string {

@@ -106,6 +106,9 @@ func (s *Server) enrollFinish(c echo.Context) error {
 	switch {
 	case errors.Is(err, db.ErrInviteUsed), errors.Is(err, db.ErrInviteExpired):
 		return &appError{Status: http.StatusGone, Message: "This invite link was used or expired meanwhile. Ask for a new one."}
+	case errors.Is(err, db.ErrCredentialExists):
+		s.limits.failures.Allow(ip)
+		return errPasskeyExists
 	case err != nil:
 		return err
 	}

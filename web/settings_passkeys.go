@@ -101,7 +101,11 @@ func (s *Server) addPasskeyFinish(c echo.Context) error {
 	}
 	k := dbCredential(cred, ch.Name)
 	k.OwnerID = a.owner.ID
-	if _, err := s.db.AddCredential(c.Request().Context(), k); err != nil {
+	_, err = s.db.AddCredential(c.Request().Context(), k)
+	if errors.Is(err, db.ErrCredentialExists) {
+		return errPasskeyExists
+	}
+	if err != nil {
 		return err
 	}
 	s.audit(c, a.owner, db.AuditPasskeyAdded, "passkey “"+ch.Name+"”")

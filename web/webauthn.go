@@ -173,6 +173,10 @@ func (s *Server) takeCreation(c echo.Context, kind string) (db.Challenge, webaut
 	return ch, session, parsed, err
 }
 
+// errPasskeyExists answers a new passkey whose credential id is already stored.
+var errPasskeyExists = &appError{Status: http.StatusConflict,
+	Message: "This passkey is already registered with Gatehouse. Use another device or security key, or sign in with this one."}
+
 // ceremonyFailed explains a rejected WebAuthn response without exposing internals.
 func ceremonyFailed(err error) *appError {
 	msg := "Your passkey was not accepted. Please try again."

@@ -67,6 +67,9 @@ type Authenticator struct {
 	// Use, when set, picks the credential with this id in Get instead of the
 	// first eligible one, like a user choosing in the account picker.
 	Use []byte
+	// NewID, when set, is the id Create gives its next credential, as a
+	// crafted registration reusing a known credential id would.
+	NewID []byte
 
 	mu    sync.Mutex
 	creds []*credential
@@ -179,6 +182,9 @@ func (a *Authenticator) Create(optionsJSON []byte) ([]byte, error) {
 	}
 	c := &credential{id: make([]byte, 16), userHandle: userHandle, rpID: rpID, key: key}
 	_, _ = rand.Read(c.id)
+	if a.NewID != nil {
+		c.id, a.NewID = bytes.Clone(a.NewID), nil
+	}
 	point, err := key.PublicKey.Bytes() // 0x04 || X || Y, each 32 bytes
 	if err != nil {
 		return nil, err
