@@ -21,17 +21,20 @@ type AuditEntry struct {
 
 // Audit actions, one constant each so the Activity page can describe them.
 const (
-	AuditSignIn          = "sign_in"
-	AuditSignInFailed    = "sign_in_failed"
-	AuditSignCountBad    = "sign_count_regression"
-	AuditSignOut         = "sign_out"
-	AuditPasskeyAdded    = "passkey_added"
-	AuditPasskeyRenamed  = "passkey_renamed"
-	AuditPasskeyRemoved  = "passkey_removed"
-	AuditInviteCreated   = "invite_created"
-	AuditInviteUsed      = "invite_used"
-	AuditOwnerRemoved    = "owner_removed"
-	AuditSessionsRevoked = "sessions_revoked"
+	AuditSignIn           = "sign_in"
+	AuditSignInFailed     = "sign_in_failed"
+	AuditSignCountBad     = "sign_count_regression"
+	AuditSignOut          = "sign_out"
+	AuditPasskeyAdded     = "passkey_added"
+	AuditPasskeyRenamed   = "passkey_renamed"
+	AuditPasskeyRemoved   = "passkey_removed"
+	AuditInviteCreated    = "invite_created"
+	AuditInviteUsed       = "invite_used"
+	AuditOwnerRemoved     = "owner_removed"
+	AuditOwnerApproved    = "owner_approved"
+	AuditOwnerRoleChanged = "owner_role_changed"
+	AuditRestored         = "restored"
+	AuditSessionsRevoked  = "sessions_revoked"
 
 	AuditConnectionAdded   = "connection_added"
 	AuditConnectionRemoved = "connection_removed"
@@ -55,6 +58,7 @@ const (
 
 	AuditAPITokenCreated = "api_token_created"
 	AuditAPITokenRevoked = "api_token_revoked"
+	AuditAPITokenEnabled = "api_token_enabled"
 )
 
 // Audit appends an entry; At defaults to now.

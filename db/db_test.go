@@ -75,7 +75,7 @@ func TestConcurrentWritersNeverBusy(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// A read-then-write transaction (the invite consume path) and a plain write.
-			token, inv, err := d.CreateInvite(ctx, fmt.Sprintf("w%d", i), 0, time.Hour)
+			token, inv, err := d.CreateInvite(ctx, db.NewInvite{Name: fmt.Sprintf("w%d", i), TTL: time.Hour, Admin: true})
 			if err != nil {
 				errs <- err
 				return
@@ -108,7 +108,7 @@ func TestConcurrentWritersNeverBusy(t *testing.T) {
 func TestBackupOfLiveDatabase(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := context.Background()
-	if _, _, err := d.CreateInvite(ctx, "before", 0, time.Hour); err != nil {
+	if _, _, err := d.CreateInvite(ctx, db.NewInvite{Name: "before", TTL: time.Hour, Admin: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Writers keep going while the snapshot is taken.

@@ -16,6 +16,20 @@ type Invite struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time
+	Admin     bool // the owner it enrolls is an admin
+	Approved  bool // the owner it enrolls can act at once
+}
+
+// NewInvite is what an invite is made with.
+type NewInvite struct {
+	Name      string
+	CreatedBy int64 // 0: from the command line
+	TTL       time.Duration
+	// Admin makes an admin invite; an admin invite is always approved.
+	Admin bool
+	// Approved lets the owner act at once: an admin made the invite in the
+	// dashboard right after confirming with a passkey.
+	Approved bool
 }
 
 var (
@@ -26,14 +40,16 @@ var (
 )
 
 // CreateInvite makes an enrollment link and returns its token, which is not stored.
-func (d *DB) CreateInvite(ctx context.Context, name string, createdBy int64, ttl time.Duration) (string, Invite, error) {
+func (d *DB) CreateInvite(ctx context.Context, n NewInvite) (string, Invite, error) {
 	token := NewToken(32)
 	now := d.now()
-	inv := Invite{Name: name, CreatedBy: createdBy, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	by := sql.NullInt64{Int64: createdBy, Valid: createdBy != 0}
+	inv := Invite{Name: n.Name, CreatedBy: n.CreatedBy, CreatedAt: now, ExpiresAt: now.Add(n.TTL),
+		Admin: n.Admin, Approved: n.Admin || n.Approved}
+	by := sql.NullInt64{Int64: n.CreatedBy, Valid: n.CreatedBy != 0}
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO invites (token_hash, name, created_by, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, HashToken(token), name, by, unix(now), unix(inv.ExpiresAt)).Scan(&inv.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO invites (token_hash, name, created_by, created_at, expires_at, admin, approved)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, HashToken(token), n.Name, by, unix(now), unix(inv.ExpiresAt),
+			inv.Admin, inv.Approved).Scan(&inv.ID)
 		if err != nil {
 			return fmt.Errorf("db: create invite: %w", err)
 		}
@@ -46,8 +62,8 @@ func (d *DB) CreateInvite(ctx context.Context, name string, createdBy int64, ttl
 func (d *DB) InviteByToken(ctx context.Context, token string) (Invite, error) {
 	var inv Invite
 	var by, created, expires, used sql.NullInt64
-	err := d.r.QueryRowContext(ctx, `SELECT id, name, created_by, created_at, expires_at, used_at FROM invites
-		WHERE token_hash = ?`, HashToken(token)).Scan(&inv.ID, &inv.Name, &by, &created, &expires, &used)
+	err := d.r.QueryRowContext(ctx, `SELECT id, name, created_by, created_at, expires_at, used_at, admin, approved FROM invites
+		WHERE token_hash = ?`, HashToken(token)).Scan(&inv.ID, &inv.Name, &by, &created, &expires, &used, &inv.Admin, &inv.Approved)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Invite{}, ErrNotFound
 	}
@@ -73,7 +89,9 @@ func (d *DB) EnrollOwner(ctx context.Context, inviteID int64, name string, handl
 	o := Owner{Name: name, Handle: handle, CreatedAt: now}
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		var used, expires sql.NullInt64
-		err := tx.QueryRowContext(ctx, "SELECT used_at, expires_at FROM invites WHERE id = ?", inviteID).Scan(&used, &expires)
+		var admin, approved bool
+		err := tx.QueryRowContext(ctx, "SELECT used_at, expires_at, admin, approved FROM invites WHERE id = ?", inviteID).
+			Scan(&used, &expires, &admin, &approved)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return ErrNotFound
@@ -84,8 +102,14 @@ func (d *DB) EnrollOwner(ctx context.Context, inviteID int64, name string, handl
 		case !now.Before(fromUnix(expires)):
 			return ErrInviteExpired
 		}
-		err = tx.QueryRowContext(ctx, "INSERT INTO owners (name, handle, created_at) VALUES (?, ?, ?) RETURNING id",
-			name, handle, unix(now)).Scan(&o.ID)
+		// The invite as stored decides the role, not what the page was shown.
+		o.Admin = admin
+		approvedAt := sql.NullInt64{}
+		if admin || approved {
+			o.ApprovedAt, approvedAt = now, sql.NullInt64{Int64: unix(now), Valid: true}
+		}
+		err = tx.QueryRowContext(ctx, "INSERT INTO owners (name, handle, created_at, admin, approved_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+			name, handle, unix(now), admin, approvedAt).Scan(&o.ID)
 		if err != nil {
 			return fmt.Errorf("db: create owner: %w", err)
 		}

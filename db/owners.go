@@ -11,19 +11,24 @@ import (
 
 // Owner is a person who administers this Gatehouse.
 type Owner struct {
-	ID        int64
-	Name      string
-	Handle    []byte // WebAuthn user handle
-	CreatedAt time.Time
+	ID         int64
+	Name       string
+	Handle     []byte // WebAuthn user handle
+	CreatedAt  time.Time
+	Admin      bool      // manages owners, connections and API tokens
+	ApprovedAt time.Time // zero: waits for an admin's approval
 }
 
-const ownerCols = "id, name, handle, created_at"
+// Pending tells whether the owner waits for an admin's approval.
+func (o Owner) Pending() bool { return o.ApprovedAt.IsZero() }
+
+const ownerCols = "id, name, handle, created_at, admin, approved_at"
 
 func scanOwner(row interface{ Scan(...any) error }) (Owner, error) {
 	var o Owner
-	var created sql.NullInt64
-	err := row.Scan(&o.ID, &o.Name, &o.Handle, &created)
-	o.CreatedAt = fromUnix(created)
+	var created, approved sql.NullInt64
+	err := row.Scan(&o.ID, &o.Name, &o.Handle, &created, &o.Admin, &approved)
+	o.CreatedAt, o.ApprovedAt = fromUnix(created), fromUnix(approved)
 	return o, err
 }
 
@@ -88,8 +93,22 @@ func NewOwnerHandle() []byte {
 // ErrLastOwner is returned when removing an owner would leave nobody able to sign in.
 var ErrLastOwner = errors.New("the last owner cannot be removed")
 
-// RemoveOwner deletes an owner with their passkeys and sessions, unless they are the last.
-func (d *DB) RemoveOwner(ctx context.Context, id int64) error {
+// ErrLastAdmin is returned when a change would leave no admin.
+var ErrLastAdmin = errors.New("the last admin cannot be removed or made a member")
+
+// otherAdmins counts the approved admins other than id.
+func otherAdmins(ctx context.Context, tx *sql.Tx, id int64) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM owners WHERE admin = 1 AND approved_at IS NOT NULL AND id != ?", id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("db: count admins: %w", err)
+	}
+	return n, nil
+}
+
+// RemoveOwner deletes an owner with their passkeys and sessions, unless they
+// are the last owner or the last admin, and writes the audit line with it.
+func (d *DB) RemoveOwner(ctx context.Context, id int64, audit AuditEntry) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM owners").Scan(&n); err != nil {
@@ -98,13 +117,74 @@ func (d *DB) RemoveOwner(ctx context.Context, id int64) error {
 		if n <= 1 {
 			return ErrLastOwner
 		}
-		res, err := tx.ExecContext(ctx, "DELETE FROM owners WHERE id = ?", id)
+		var admin bool
+		err := tx.QueryRowContext(ctx, "SELECT admin FROM owners WHERE id = ?", id).Scan(&admin)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return fmt.Errorf("db: remove owner %d: %w", id, err)
+		}
+		if admin {
+			if others, err := otherAdmins(ctx, tx, id); err != nil || others == 0 {
+				return cmpErr(err, ErrLastAdmin)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM owners WHERE id = ?", id); err != nil {
+			return fmt.Errorf("db: remove owner %d: %w", id, err)
+		}
+		return d.audit(ctx, tx, audit)
+	})
+}
+
+// cmpErr is err if there is one, else fallback.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
+}
+
+// ApproveOwner lets a waiting owner act, with the audit line. ErrNotFound:
+// no such owner, or they were approved already.
+func (d *DB) ApproveOwner(ctx context.Context, id int64, audit AuditEntry) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE owners SET approved_at = ? WHERE id = ? AND approved_at IS NULL", unix(d.now()), id)
+		if err != nil {
+			return fmt.Errorf("db: approve owner %d: %w", id, err)
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
 			return ErrNotFound
 		}
-		return nil
+		return d.audit(ctx, tx, audit)
 	})
+}
+
+// SetOwnerAdmin makes an approved owner an admin or a member, never leaving
+// no admin, with the audit line. ErrNotFound: no such approved owner.
+func (d *DB) SetOwnerAdmin(ctx context.Context, id int64, admin bool, audit AuditEntry) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		if !admin {
+			if others, err := otherAdmins(ctx, tx, id); err != nil || others == 0 {
+				return cmpErr(err, ErrLastAdmin)
+			}
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE owners SET admin = ? WHERE id = ? AND approved_at IS NOT NULL", admin, id)
+		if err != nil {
+			return fmt.Errorf("db: set owner %d admin: %w", id, err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return ErrNotFound
+		}
+		return d.audit(ctx, tx, audit)
+	})
+}
+
+// CountAdmins counts the approved admins.
+func (d *DB) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	if err := d.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM owners WHERE admin = 1 AND approved_at IS NOT NULL").Scan(&n); err != nil {
+		return 0, fmt.Errorf("db: count admins: %w", err)
+	}
+	return n, nil
 }

@@ -128,7 +128,7 @@ const sessionCacheTTL = 2 * time.Second
 // sessionOwnerQuery reads a session and its owner in one statement: it runs on
 // every signed-in request, so it is prepared once (see prepare).
 const sessionOwnerQuery = "SELECT s.id, s.public_id, s.owner_id, s.created_at, s.last_seen_at, s.reauth_at, s.user_agent, s.ip, " +
-	"s.secret_hash, o.id, o.name, o.handle, o.created_at FROM sessions s JOIN owners o ON o.id = s.owner_id WHERE s.public_id = ?"
+	"s.secret_hash, o.id, o.name, o.handle, o.created_at, o.admin, o.approved_at FROM sessions s JOIN owners o ON o.id = s.owner_id WHERE s.public_id = ?"
 
 // SessionOwner checks a cookie value and returns its live session with the
 // signed-in owner. Expired sessions are deleted. ErrNotFound means the cookie is
@@ -140,10 +140,10 @@ func (d *DB) SessionOwner(ctx context.Context, cookie string, lim SessionLimits)
 	}
 	row, err := Cached(d, "session:"+publicID, sessionCacheTTL, func() (sessionRow, error) {
 		var r sessionRow
-		var created, seen, reauth, ownerCreated sql.NullInt64
+		var created, seen, reauth, ownerCreated, ownerApproved sql.NullInt64
 		err := d.stmt(ctx, sessionOwnerQuery).QueryRowContext(ctx, publicID).
 			Scan(&r.s.ID, &r.s.PublicID, &r.s.OwnerID, &created, &seen, &reauth, &r.s.UserAgent, &r.s.IP, &r.hash,
-				&r.o.ID, &r.o.Name, &r.o.Handle, &ownerCreated)
+				&r.o.ID, &r.o.Name, &r.o.Handle, &ownerCreated, &r.o.Admin, &ownerApproved)
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, nil // cached too: a random public id that is unknown stays unknown
 		}
@@ -152,7 +152,7 @@ func (d *DB) SessionOwner(ctx context.Context, cookie string, lim SessionLimits)
 		}
 		r.found = true
 		r.s.CreatedAt, r.s.LastSeenAt, r.s.ReauthAt = fromUnix(created), fromUnix(seen), fromUnix(reauth)
-		r.o.CreatedAt = fromUnix(ownerCreated)
+		r.o.CreatedAt, r.o.ApprovedAt = fromUnix(ownerCreated), fromUnix(ownerApproved)
 		return r, nil
 	})
 	if err != nil {

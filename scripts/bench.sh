@@ -78,7 +78,7 @@ load_serve=("${serve[@]}")
 [ -n "$SERVE_ARGS" ] && load_serve+=($SERVE_ARGS)
 
 # The invite creates and migrates the database the server then opens.
-link=$(timeout 30 "$tmp/gatehouse" invite --db "$db" --public-url "$public" 2>/dev/null)
+link=$(timeout 30 "$tmp/gatehouse" invite --admin --db "$db" --public-url "$public" 2>/dev/null)
 
 echo "== load (concurrency $CONCURRENCY, $DURATION per scenario and per baseline)"
 "${load_serve[@]}" >"$tmp/serve.log" 2>&1 &

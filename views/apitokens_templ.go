@@ -73,7 +73,7 @@ func APITokens(p APITokensPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = settingsNav("api-tokens").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = settingsNav(p.Page, "api-tokens").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -75,7 +75,7 @@ func Connections(p ConnectionsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = settingsNav("connections").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = settingsNav(p.Page, "connections").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -170,7 +170,7 @@ func TestAPITokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	app.secrets.Add("API token", orphan)
-	if err := app.db.RemoveOwner(ctx, bo.ID); err != nil {
+	if err := app.db.RemoveOwner(ctx, bo.ID, db.AuditEntry{Action: db.AuditOwnerRemoved, Detail: "Bo"}); err != nil {
 		t.Fatal(err)
 	}
 	browser, _ := app.newOwner("Cy") // signed in: the cookie must not count

@@ -197,10 +197,11 @@ func (c *client) postJSON(path string, body any) response {
 		map[string]string{"Content-Type": "application/json", "X-Requested-With": "fetch"})
 }
 
-// invite makes an enrollment token straight in the store, as `gatehouse invite` does.
+// invite makes an admin enrollment token straight in the store, as
+// `gatehouse invite --admin` does (see memberInvite for a member's).
 func (a *testApp) invite(name string) string {
 	a.t.Helper()
-	token, _, err := a.db.CreateInvite(context.Background(), name, 0, 24*time.Hour)
+	token, _, err := a.db.CreateInvite(context.Background(), db.NewInvite{Name: name, TTL: 24 * time.Hour, Admin: true})
 	if err != nil {
 		a.t.Fatal(err)
 	}

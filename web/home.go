@@ -26,7 +26,16 @@ const (
 )
 
 func (s *Server) home(c echo.Context) error {
+	a, _ := currentAuth(c)
+	if a.owner.Pending() {
+		return render(c, http.StatusOK, views.Waiting(s.page(c, "Waiting for approval", views.SectionHome)))
+	}
 	p := views.HomePage{Page: s.page(c, "Home", views.SectionHome)}
+	changes, err := s.changesView(c, a.owner)
+	if err != nil {
+		return err
+	}
+	p.Changes = changes
 	data, err := s.db.Home(c.Request().Context(), homeAnomalyDays, homeAnomalies)
 	if err != nil {
 		return err

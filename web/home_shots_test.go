@@ -68,7 +68,7 @@ func TestHomeShots(t *testing.T) {
 	defer ts.Close()
 	app := &testApp{t: t, db: store, srv: srv, ts: ts, secrets: &secretscan.Set{}}
 	c := app.client()
-	token, _, err := store.CreateInvite(ctx, "", 0, time.Hour)
+	token, _, err := store.CreateInvite(ctx, db.NewInvite{TTL: time.Hour, Admin: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,16 +134,41 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireOwner sends visitors who are not signed in to the sign-in page.
+// pendingMayUse are the only routes an owner waiting for approval may use:
+// the home page, which tells them they wait, and signing out.
+var pendingMayUse = map[string]bool{"GET /": true, "POST /signout": true}
+
+var errPending = &appError{Status: http.StatusForbidden, Title: "Waiting for approval",
+	Message: "Your account is waiting for an admin's approval. Until an admin approves it, you can only sign out."}
+
+// requireOwner sends visitors who are not signed in to the sign-in page, and
+// keeps an owner who waits for approval to the pages that say so.
 func (s *Server) requireOwner(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, ok := currentAuth(c); ok {
+		if a, ok := currentAuth(c); ok {
+			if a.owner.Pending() && !pendingMayUse[c.Request().Method+" "+c.Path()] {
+				return errPending
+			}
 			return next(c)
 		}
 		if wantsJSON(c) {
 			return &appError{Status: http.StatusUnauthorized, Message: "You are signed out. Sign in again."}
 		}
 		return redirect(c, paths.SignIn())
+	}
+}
+
+var errNotAdmin = &appError{Status: http.StatusForbidden, Title: "Admins only",
+	Message: "Only an admin can manage owners, connections and API tokens. Ask an admin of this Gatehouse."}
+
+// requireAdmin guards what only admins may do: manage owners, connections and
+// API tokens, and acknowledge changes to them.
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a, ok := currentAuth(c); ok && a.owner.Admin && !a.owner.Pending() {
+			return next(c)
+		}
+		return errNotAdmin
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // navigation and who is signed in.
 func (s *Server) page(c echo.Context, title string, section views.Section) views.Page {
 	a, _ := currentAuth(c)
-	return views.Page{Title: title, Section: section, Owner: a.owner.Name}
+	return views.Page{Title: title, Section: section, Owner: a.owner.Name, Admin: a.owner.Admin && !a.owner.Pending(),
+		Pending: a.owner.Pending()}
 }
 
 // fresh tells a page whether the owner re-authenticated recently enough for

@@ -85,13 +85,20 @@ func (s *Server) routes() *echo.Echo {
 	o.POST("/settings/passkeys/:id/rename", s.renamePasskey)
 	o.POST("/settings/passkeys/:id/delete", s.removePasskey, s.requireFresh)
 
-	o.GET("/settings/owners", s.ownersPage)
-	o.POST("/settings/owners/invite", s.inviteOwner, s.requireFresh)
-	o.POST("/settings/owners/:id/delete", s.removeOwner, s.requireFresh)
+	// Admins only: owners, connections and API tokens, and the home page's
+	// changes to them.
+	adm := guarded{e, []echo.MiddlewareFunc{s.requireOwner, s.requireAdmin}}
+	adm.GET("/settings/owners", s.ownersPage)
+	adm.POST("/settings/owners/invite", s.inviteOwner, s.requireFresh)
+	adm.POST("/settings/owners/:id/delete", s.removeOwner, s.requireFresh)
+	adm.POST("/settings/owners/:id/approve", s.approveOwner, s.requireFresh)
+	adm.POST("/settings/owners/:id/role", s.setOwnerRole, s.requireFresh)
+	adm.POST("/changes/:id/ack", s.acknowledgeChange)
+	adm.POST("/changes/ack", s.acknowledgeChanges)
 
-	o.GET("/settings/connections", s.connectionsPage)
-	o.POST("/settings/connections/seam", s.addSeam)
-	o.POST("/settings/connections/:id/delete", s.removeConnection)
+	adm.GET("/settings/connections", s.connectionsPage)
+	adm.POST("/settings/connections/seam", s.addSeam)
+	adm.POST("/settings/connections/:id/delete", s.removeConnection)
 
 	o.GET("/settings/sessions", s.sessionsPage)
 	o.POST("/settings/sessions/:id/delete", s.removeSession)
@@ -99,9 +106,9 @@ func (s *Server) routes() *echo.Echo {
 
 	o.GET("/settings/activity", s.activityPage)
 
-	o.GET("/settings/api-tokens", s.apiTokensPage)
-	o.POST("/settings/api-tokens", s.createAPIToken, s.requireFresh)
-	o.POST("/settings/api-tokens/:id/revoke", s.revokeAPIToken)
+	adm.GET("/settings/api-tokens", s.apiTokensPage)
+	adm.POST("/settings/api-tokens", s.createAPIToken, s.requireFresh)
+	adm.POST("/settings/api-tokens/:id/revoke", s.revokeAPIToken)
 
 	// API token, read: any token may read. The API answers bearer tokens only
 	// (api_auth.go): the session cookie does not authenticate it, so there is

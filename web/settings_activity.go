@@ -13,17 +13,20 @@ import (
 
 // auditWords says what each audit action means, for people.
 var auditWords = map[string]string{
-	db.AuditSignIn:          "Signed in",
-	db.AuditSignInFailed:    "Failed sign-in",
-	db.AuditSignCountBad:    "Passkey refused: possible copy",
-	db.AuditSignOut:         "Signed out",
-	db.AuditPasskeyAdded:    "Passkey added",
-	db.AuditPasskeyRenamed:  "Passkey renamed",
-	db.AuditPasskeyRemoved:  "Passkey removed",
-	db.AuditInviteCreated:   "Invite created",
-	db.AuditInviteUsed:      "Invite used",
-	db.AuditOwnerRemoved:    "Owner removed",
-	db.AuditSessionsRevoked: "Sessions signed out",
+	db.AuditSignIn:           "Signed in",
+	db.AuditSignInFailed:     "Failed sign-in",
+	db.AuditSignCountBad:     "Passkey refused: possible copy",
+	db.AuditSignOut:          "Signed out",
+	db.AuditPasskeyAdded:     "Passkey added",
+	db.AuditPasskeyRenamed:   "Passkey renamed",
+	db.AuditPasskeyRemoved:   "Passkey removed",
+	db.AuditInviteCreated:    "Invite created",
+	db.AuditInviteUsed:       "Invite used",
+	db.AuditOwnerRemoved:     "Owner removed",
+	db.AuditOwnerApproved:    "Owner approved",
+	db.AuditOwnerRoleChanged: "Owner's role changed",
+	db.AuditRestored:         "Restored from a backup",
+	db.AuditSessionsRevoked:  "Sessions signed out",
 
 	db.AuditConnectionAdded:   "Connection added",
 	db.AuditConnectionRemoved: "Connection removed",
@@ -47,6 +50,7 @@ var auditWords = map[string]string{
 
 	db.AuditAPITokenCreated: "API token created",
 	db.AuditAPITokenRevoked: "API token revoked",
+	db.AuditAPITokenEnabled: "API token enabled again",
 }
 
 var auditAlerts = map[string]bool{db.AuditSignInFailed: true, db.AuditSignCountBad: true, db.AuditLinkPassphrase: true}

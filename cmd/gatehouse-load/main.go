@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts      fixtureOptions
 		pid       = fs.Int("pid", 0, "the server's process id: report its resident memory (VmRSS, from /proc) per scenario")
 		target    = fs.String("url", "", "Gatehouse base URL, e.g. http://localhost:8080 (default: the origin of -invite)")
-		invite    = fs.String("invite", "", "one-time enrollment link from `gatehouse invite`, used to sign in for signed-in scenarios")
+		invite    = fs.String("invite", "", "one-time enrollment link from `gatehouse invite --admin`, used to sign in for signed-in scenarios")
 		names     = fs.String("scenarios", "healthz,home,signin-page", "comma-separated scenarios: "+strings.Join(scenarioNames(), ", "))
 		p         phase
 		waitURL   = fs.String("wait-healthz", "", "start the command after -- and report ms from fork/exec to the first 200 from this URL")

@@ -76,7 +76,7 @@ func setup(b *testing.B) (srv *web.Server, store *db.DB, path string, public *ur
 	hs := &http.Server{Handler: srv}
 	go hs.Serve(ln)
 	b.Cleanup(func() { hs.Close() })
-	token, _, err := store.CreateInvite(ctx, "", 0, time.Hour)
+	token, _, err := store.CreateInvite(ctx, db.NewInvite{TTL: time.Hour, Admin: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func seedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "\nStart it with:\n\n    gatehouse serve --db %s\n\nand sign in as usual.\n", c.DB)
 		return nil
 	}
-	token, _, err := store.CreateInvite(ctx, "", 0, c.InviteTTL)
+	token, _, err := store.CreateInvite(ctx, db.NewInvite{TTL: c.InviteTTL, Admin: true})
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func firstRunInvite(ctx context.Context, store *db.DB, c config, stdout io.Write
 	if err != nil || n > 0 {
 		return err
 	}
-	token, _, err := store.CreateInvite(ctx, "", 0, c.InviteTTL)
+	token, _, err := store.CreateInvite(ctx, db.NewInvite{TTL: c.InviteTTL, Admin: true})
 	if err != nil {
 		return err
 	}

@@ -120,8 +120,14 @@ func PasskeyDelete(credID int64) string { return Passkeys() + "/" + id(credID) +
 func Owners() string                    { return "/settings/owners" }
 func OwnerInvite() string               { return Owners() + "/invite" }
 func OwnerDelete(ownerID int64) string  { return Owners() + "/" + id(ownerID) + "/delete" }
-func Connections() string               { return "/settings/connections" }
-func ConnectionSeam() string            { return Connections() + "/seam" }
+func OwnerApprove(ownerID int64) string { return Owners() + "/" + id(ownerID) + "/approve" }
+func OwnerRole(ownerID int64) string    { return Owners() + "/" + id(ownerID) + "/role" }
+
+// ChangeAck acknowledges one change on an admin's home; ChangesAck all shown.
+func ChangeAck(auditID int64) string { return "/changes/" + id(auditID) + "/ack" }
+func ChangesAck() string             { return "/changes/ack" }
+func Connections() string            { return "/settings/connections" }
+func ConnectionSeam() string         { return Connections() + "/seam" }
 func ConnectionDelete(connID int64) string {
 	return Connections() + "/" + id(connID) + "/delete"
 }

@@ -93,12 +93,13 @@ func tail(s string, n int) string {
 	return s
 }
 
-// Invite runs `gatehouse invite` on the database (creating it on first use),
-// with any extra flags (--name NAME), records the link's token in Secrets and
-// returns the enrollment link.
+// Invite runs `gatehouse invite --admin` on the database (creating it on
+// first use), with any extra flags (--name NAME), records the link's token in
+// Secrets and returns the enrollment link. The owners it enrolls are admins,
+// who act at once (a member invite would wait for an admin's approval).
 func (s *Server) Invite(flags ...string) string {
 	s.t.Helper()
-	args := append([]string{"invite", "--db", s.DB, "--public-url", s.Base}, flags...)
+	args := append([]string{"invite", "--admin", "--db", s.DB, "--public-url", s.Base}, flags...)
 	out, err := exec.Command(s.Bin, args...).Output()
 	if err != nil {
 		msg := ""
