@@ -30,6 +30,9 @@ type NewInvite struct {
 	// Approved lets the owner act at once: an admin made the invite in the
 	// dashboard right after confirming with a passkey.
 	Approved bool
+	// FirstOwner marks an admin invite made while there is no owner: it
+	// replaces (expires) any first-owner invite still pending.
+	FirstOwner bool
 }
 
 var (
@@ -47,15 +50,40 @@ func (d *DB) CreateInvite(ctx context.Context, n NewInvite) (string, Invite, err
 		Admin: n.Admin, Approved: n.Admin || n.Approved}
 	by := sql.NullInt64{Int64: n.CreatedBy, Valid: n.CreatedBy != 0}
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO invites (token_hash, name, created_by, created_at, expires_at, admin, approved)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, HashToken(token), n.Name, by, unix(now), unix(inv.ExpiresAt),
-			inv.Admin, inv.Approved).Scan(&inv.ID)
+		if n.FirstOwner {
+			_, err := tx.ExecContext(ctx, `UPDATE invites SET expires_at = ? WHERE first_owner = 1 AND used_at IS NULL
+				AND expires_at > ?`, unix(now), unix(now))
+			if err != nil {
+				return fmt.Errorf("db: replace the first owner's invite: %w", err)
+			}
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO invites (token_hash, name, created_by, created_at, expires_at, admin, approved, first_owner)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, HashToken(token), n.Name, by, unix(now), unix(inv.ExpiresAt),
+			inv.Admin, inv.Approved, n.FirstOwner).Scan(&inv.ID)
 		if err != nil {
 			return fmt.Errorf("db: create invite: %w", err)
 		}
 		return nil
 	})
 	return token, inv, err
+}
+
+// PendingFirstOwnerInvite returns the first owner's invite that can still be
+// used, if there is one.
+func (d *DB) PendingFirstOwnerInvite(ctx context.Context) (Invite, bool, error) {
+	inv := Invite{Admin: true, Approved: true}
+	var created, expires int64
+	err := d.r.QueryRowContext(ctx, `SELECT id, name, created_at, expires_at FROM invites
+		WHERE first_owner = 1 AND used_at IS NULL AND expires_at > ? ORDER BY id DESC LIMIT 1`, unix(d.now())).
+		Scan(&inv.ID, &inv.Name, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Invite{}, false, nil
+	}
+	if err != nil {
+		return Invite{}, false, fmt.Errorf("db: pending first owner invite: %w", err)
+	}
+	inv.CreatedAt, inv.ExpiresAt = time.Unix(created, 0), time.Unix(expires, 0)
+	return inv, true, nil
 }
 
 // InviteByToken returns a usable invite, or ErrNotFound, ErrInviteUsed or ErrInviteExpired.

@@ -23,7 +23,7 @@ func TestRolesMigrationMakesOwnersAdmins(t *testing.T) {
 	d.Close()
 	raw := rawOpen(t, path)
 	for _, q := range []string{
-		"DROP TABLE change_acks",
+		"DROP TABLE change_acks", "ALTER TABLE invites DROP COLUMN first_owner",
 		"ALTER TABLE owners DROP COLUMN admin", "ALTER TABLE owners DROP COLUMN approved_at",
 		"ALTER TABLE invites DROP COLUMN admin", "ALTER TABLE invites DROP COLUMN approved",
 		"DELETE FROM schema_migrations WHERE version >= 9",

@@ -347,7 +347,7 @@ func TestTimelineMigration(t *testing.T) {
 	raw := rawOpen(t, path)
 	for _, q := range []string{
 		"DROP TABLE change_acks", "ALTER TABLE owners DROP COLUMN admin", "ALTER TABLE owners DROP COLUMN approved_at",
-		"ALTER TABLE invites DROP COLUMN admin", "ALTER TABLE invites DROP COLUMN approved",
+		"ALTER TABLE invites DROP COLUMN admin", "ALTER TABLE invites DROP COLUMN approved", "ALTER TABLE invites DROP COLUMN first_owner",
 		"DROP TRIGGER events_uncount", "DROP TRIGGER locks_uncount", "DROP TABLE event_counts_hourly", "DROP TABLE event_counts",
 		"DROP INDEX events_lock_kind_time", "DROP INDEX events_guest_time", "DROP INDEX events_anomaly_time",
 		"DROP INDEX events_anomaly_lock_time", "DROP INDEX accesses_opened",

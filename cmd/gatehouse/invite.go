@@ -32,6 +32,10 @@ func invite(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer store.Close()
+	owners, err := store.CountOwners(ctx)
+	if err != nil {
+		return err
+	}
 	if !admin {
 		admins, err := store.CountAdmins(ctx)
 		if err != nil {
@@ -41,7 +45,10 @@ func invite(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return errors.New("there is no admin yet to approve a member: run gatehouse invite --admin")
 		}
 	}
-	token, inv, err := store.CreateInvite(ctx, db.NewInvite{Name: name, TTL: c.InviteTTL, Admin: admin})
+	// With nobody enrolled yet this is the first owner's invite, and it
+	// replaces the one the server printed at its first start.
+	first := admin && owners == 0
+	token, inv, err := store.CreateInvite(ctx, db.NewInvite{Name: name, TTL: c.InviteTTL, Admin: admin, FirstOwner: first})
 	if err != nil {
 		return err
 	}
@@ -57,6 +64,9 @@ func invite(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "%s/enroll/%s\n", c.PublicURL, token)
 	fmt.Fprintf(stderr, "This link works once and expires at %s.\n", inv.ExpiresAt.Local().Format("2 Jan 2006 15:04 MST"))
+	if first {
+		fmt.Fprintln(stderr, "It replaces any first-owner invite made before, which no longer works.")
+	}
 	if admin {
 		fmt.Fprintln(stderr, "It enrolls an admin, who can act at once: send it only to the person it is for.")
 	} else {

@@ -104,13 +104,26 @@ func openStore(ctx context.Context, c config, opts ...db.Option) (*db.DB, error)
 }
 
 // firstRunInvite prints an enrollment link when nobody can sign in yet, so the
-// first owner needs nothing but the terminal they started Gatehouse from.
+// first owner needs nothing but the terminal they started Gatehouse from. It
+// makes one only while none is pending: a link minted at every start would
+// leave several valid at once, each enough to take the whole Gatehouse.
 func firstRunInvite(ctx context.Context, store *db.DB, c config, stdout io.Writer) error {
 	n, err := store.CountOwners(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
-	token, _, err := store.CreateInvite(ctx, db.NewInvite{TTL: c.InviteTTL, Admin: true})
+	pending, ok, err := store.PendingFirstOwnerInvite(ctx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		fmt.Fprintf(stdout, "\nNo owner yet. The first owner's invite link, printed when it was made (%s), is pending\n"+
+			"until %s. If you no longer have it, make a new one, which replaces it:\n\n"+
+			"    gatehouse invite --admin --db %s\n\n", pending.CreatedAt.Local().Format("2 Jan 2006 15:04 MST"),
+			pending.ExpiresAt.Local().Format("2 Jan 2006 15:04 MST"), c.DB)
+		return nil
+	}
+	token, _, err := store.CreateInvite(ctx, db.NewInvite{TTL: c.InviteTTL, Admin: true, FirstOwner: true})
 	if err != nil {
 		return err
 	}
