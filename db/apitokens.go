@@ -33,20 +33,22 @@ type APIToken struct {
 	CreatedAt   time.Time
 	LastUsedAt  time.Time
 	RevokedAt   time.Time
+	SuspendedAt time.Time // by a restore, until an admin enables it again
 }
 
 // CanWrite reports whether the token may change anything.
 func (t APIToken) CanWrite() bool { return t.Scope == ScopeReadWrite }
 
-const apiTokenCols = "t.id, t.name, t.scope, t.created_by, COALESCE(o.name, ''), t.created_at, t.last_used_at, t.revoked_at"
+const apiTokenCols = "t.id, t.name, t.scope, t.created_by, COALESCE(o.name, ''), t.created_at, t.last_used_at, t.revoked_at, t.suspended_at"
 
 const apiTokenFrom = " FROM api_tokens t LEFT JOIN owners o ON o.id = t.created_by "
 
 func scanAPIToken(row interface{ Scan(...any) error }) (APIToken, error) {
 	var t APIToken
-	var by, created, used, revoked sql.NullInt64
-	err := row.Scan(&t.ID, &t.Name, &t.Scope, &by, &t.CreatorName, &created, &used, &revoked)
+	var by, created, used, revoked, suspended sql.NullInt64
+	err := row.Scan(&t.ID, &t.Name, &t.Scope, &by, &t.CreatorName, &created, &used, &revoked, &suspended)
 	t.CreatedBy, t.CreatedAt, t.LastUsedAt, t.RevokedAt = by.Int64, fromUnix(created), fromUnix(used), fromUnix(revoked)
+	t.SuspendedAt = fromUnix(suspended)
 	return t, err
 }
 
@@ -129,7 +131,9 @@ const apiTokenTouchEvery = time.Minute
 
 // APITokenByValue resolves a bearer token to a live token. ErrNotFound covers
 // unknown, malformed, revoked and orphaned (owner removed) tokens alike: the
-// caller learns nothing about which. It records the use at most once a minute.
+// caller learns nothing about which. A token a restore suspended is returned
+// with SuspendedAt set, for the caller to refuse with the reason: only its
+// holder can present it. It records the use at most once a minute.
 func (d *DB) APITokenByValue(ctx context.Context, token string) (APIToken, error) {
 	if len(token) != apiTokenLen || !strings.HasPrefix(token, APITokenPrefix) {
 		return APIToken{}, ErrNotFound

@@ -34,6 +34,7 @@ const (
 	AuditOwnerApproved    = "owner_approved"
 	AuditOwnerRoleChanged = "owner_role_changed"
 	AuditRestored         = "restored"
+	AuditLinkResumed      = "link_resumed"
 	AuditSessionsRevoked  = "sessions_revoked"
 
 	AuditConnectionAdded   = "connection_added"

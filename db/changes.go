@@ -16,7 +16,7 @@ var ChangeActions = []string{
 	AuditInviteCreated, AuditInviteUsed, AuditOwnerRemoved, AuditOwnerApproved, AuditOwnerRoleChanged,
 	AuditPasskeyAdded, AuditPasskeyRenamed, AuditPasskeyRemoved,
 	AuditAPITokenCreated, AuditAPITokenRevoked, AuditAPITokenEnabled,
-	AuditConnectionAdded, AuditConnectionRemoved, AuditRestored,
+	AuditConnectionAdded, AuditConnectionRemoved, AuditRestored, AuditLinkResumed,
 }
 
 var changeActionList = "'" + strings.Join(ChangeActions, "', '") + "'"

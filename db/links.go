@@ -32,23 +32,29 @@ type ShareLink struct {
 	OpenedDevice   string
 	RevealedAt     time.Time
 	RevokedAt      time.Time
+	PausedAt       time.Time // by a restore, until an admin resumes or reissues it
 }
 
 // Usable reports whether the link can still reveal its code at now.
 func (l ShareLink) Usable(now time.Time) bool {
-	return l.RevealedAt.IsZero() && l.RevokedAt.IsZero() && l.LockedAt.IsZero() && now.Before(l.ExpiresAt)
+	return l.RevealedAt.IsZero() && l.RevokedAt.IsZero() && l.LockedAt.IsZero() && l.PausedAt.IsZero() && now.Before(l.ExpiresAt)
+}
+
+// Paused tells whether only a restore's pause keeps the link from revealing.
+func (l ShareLink) Paused(now time.Time) bool {
+	return !l.PausedAt.IsZero() && l.RevealedAt.IsZero() && l.RevokedAt.IsZero() && l.LockedAt.IsZero() && now.Before(l.ExpiresAt)
 }
 
 const linkCols = `id, access_id, passphrase_hash IS NOT NULL, failed_attempts, locked_at, created_at, expires_at,
-	first_opened_at, opened_device, revealed_at, revoked_at`
+	first_opened_at, opened_device, revealed_at, revoked_at, paused_at`
 
 func scanLink(row interface{ Scan(...any) error }) (ShareLink, error) {
 	var l ShareLink
-	var locked, created, expires, opened, revealed, revoked sql.NullInt64
+	var locked, created, expires, opened, revealed, revoked, paused sql.NullInt64
 	err := row.Scan(&l.ID, &l.AccessID, &l.HasPassphrase, &l.FailedAttempts, &locked, &created, &expires, &opened,
-		&l.OpenedDevice, &revealed, &revoked)
+		&l.OpenedDevice, &revealed, &revoked, &paused)
 	l.LockedAt, l.CreatedAt, l.ExpiresAt, l.FirstOpenedAt = fromUnix(locked), fromUnix(created), fromUnix(expires), fromUnix(opened)
-	l.RevealedAt, l.RevokedAt = fromUnix(revealed), fromUnix(revoked)
+	l.RevealedAt, l.RevokedAt, l.PausedAt = fromUnix(revealed), fromUnix(revoked), fromUnix(paused)
 	return l, err
 }
 
@@ -248,7 +254,8 @@ func (d *DB) CheckPassphrase(ctx context.Context, id int64, passphrase string, l
 var ErrLinkGone = errors.New("this link can no longer show the code")
 
 const claimRevealQ = `UPDATE share_links SET revealed_at = ?
-	WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?
+	WHERE token_hash = ? AND revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND paused_at IS NULL
+	AND expires_at > ?
 	RETURNING id, access_id, revealed_at`
 
 // ClaimReveal flips a link from unrevealed to revealed in one statement, so
@@ -300,7 +307,7 @@ type ShareDoor struct {
 
 // One row per code of the link's access (one per lock).
 const shareQuery = `SELECT s.id, s.access_id, s.passphrase_hash IS NOT NULL, s.failed_attempts, s.locked_at, s.created_at,
-	s.expires_at, s.first_opened_at, s.opened_device, s.revealed_at, s.revoked_at,
+	s.expires_at, s.first_opened_at, s.opened_device, s.revealed_at, s.revoked_at, s.paused_at,
 	a.id, a.guest_id, a.starts_at, a.ends_at, a.time_zone, a.created_by, a.created_at, a.revoked_at, a.rotated_to,
 	g.name, l.name, l.instructions, c.id, c.pin_sealed
 	FROM share_links s JOIN accesses a ON a.id = s.access_id JOIN guests g ON g.id = a.guest_id

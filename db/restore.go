@@ -164,6 +164,10 @@ func Restore(ctx context.Context, path, backup string, key []byte, now time.Time
 		os.Remove(tmp)
 		return "", err
 	}
+	if err := endWhatTheBackupEnded(ctx, tmp, now); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
 	if exists {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			err := os.Rename(path+suffix, aside+suffix)

@@ -62,6 +62,10 @@ func (s *Server) apiAuth(write bool) echo.MiddlewareFunc {
 			if err != nil {
 				return err
 			}
+			if !t.SuspendedAt.IsZero() {
+				return &apiError{Status: http.StatusForbidden, Code: codeTokenSuspended,
+					Message: "This API token is suspended because Gatehouse was restored from a backup. An admin can enable it again in Settings → API tokens."}
+			}
 			if write && !t.CanWrite() {
 				h.Set("WWW-Authenticate", `Bearer realm="gatehouse", error="insufficient_scope", scope="read-write"`)
 				return &apiError{Status: http.StatusForbidden, Code: codeInsufficientScope,

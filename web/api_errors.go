@@ -40,6 +40,7 @@ const (
 	codeUnauthorized      = "unauthorized"
 	codeInvalidToken      = "invalid_token"
 	codeInsufficientScope = "insufficient_scope"
+	codeTokenSuspended    = "token_suspended"
 	codeForbidden         = "forbidden"
 	codeNotFound          = "not_found"
 	codeMethodNotAllowed  = "method_not_allowed"

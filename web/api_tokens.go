@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -30,14 +31,19 @@ func (s *Server) apiTokensView(c echo.Context) (views.APITokensPage, error) {
 		}
 		if !t.RevokedAt.IsZero() {
 			row.Revoked = views.When(t.RevokedAt)
+		} else if !t.SuspendedAt.IsZero() {
+			row.Suspended = true
 		}
 		if row.Orphaned {
 			row.CreatedBy = "a removed owner"
 		}
 		p.Tokens = append(p.Tokens, row)
 	}
-	if c.QueryParam("done") == "revoked" {
+	switch c.QueryParam("done") {
+	case "revoked":
 		p.Flash = "Token revoked. Programs using it are refused from now on."
+	case "enabled":
+		p.Flash = "Token enabled again. Programs using it are accepted from now on."
 	}
 	return p, nil
 }
@@ -113,4 +119,24 @@ func (s *Server) revokeAPIToken(c echo.Context) error {
 		s.audit(c, a.owner, db.AuditAPITokenRevoked, before.Name)
 	}
 	return redirect(c, paths.Done(paths.APITokens(), "revoked"))
+}
+
+// enableAPIToken lifts the suspension a restore put on a token: an admin
+// decides, token by token, which programs may act again.
+func (s *Server) enableAPIToken(c echo.Context) error {
+	a, _ := currentAuth(c)
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	t, err := s.db.APIToken(ctx, id)
+	if err != nil {
+		return err // ErrNotFound becomes the 404 page
+	}
+	err = s.db.EnableAPIToken(ctx, id, auditLine(c, a.owner, db.AuditAPITokenEnabled, t.Name))
+	if err != nil && !errors.Is(err, db.ErrNotFound) { // not suspended: nothing to do
+		return err
+	}
+	return redirect(c, paths.Done(paths.APITokens(), "enabled"))
 }

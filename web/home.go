@@ -36,6 +36,9 @@ func (s *Server) home(c echo.Context) error {
 		return err
 	}
 	p.Changes = changes
+	if err := s.restoredView(c, a.owner, &p); err != nil {
+		return err
+	}
 	data, err := s.db.Home(c.Request().Context(), homeAnomalyDays, homeAnomalies)
 	if err != nil {
 		return err

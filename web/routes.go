@@ -95,6 +95,7 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/settings/owners/:id/role", s.setOwnerRole, s.requireFresh)
 	adm.POST("/changes/:id/ack", s.acknowledgeChange)
 	adm.POST("/changes/ack", s.acknowledgeChanges)
+	adm.POST("/links/:id/resume", s.resumeLink, s.requireFresh)
 
 	adm.GET("/settings/connections", s.connectionsPage)
 	adm.POST("/settings/connections/seam", s.addSeam)
@@ -109,6 +110,7 @@ func (s *Server) routes() *echo.Echo {
 	adm.GET("/settings/api-tokens", s.apiTokensPage)
 	adm.POST("/settings/api-tokens", s.createAPIToken, s.requireFresh)
 	adm.POST("/settings/api-tokens/:id/revoke", s.revokeAPIToken)
+	adm.POST("/settings/api-tokens/:id/enable", s.enableAPIToken, s.requireFresh)
 
 	// API token, read: any token may read. The API answers bearer tokens only
 	// (api_auth.go): the session cookie does not authenticate it, so there is

@@ -81,6 +81,9 @@ func (s *Server) sharePage(c echo.Context) error {
 	if err != nil {
 		return s.linkGone(c, err)
 	}
+	if l.Paused(s.db.Now()) {
+		return render(c, http.StatusOK, views.LinkPaused(firstName(d.GuestName)))
+	}
 	if !l.Usable(s.db.Now()) {
 		return s.linkGone(c, db.ErrLinkGone)
 	}
@@ -117,6 +120,10 @@ func (s *Server) reveal(c echo.Context) error {
 	if err != nil {
 		s.metrics.reveal(revealOutcome(err))
 		return s.linkGone(c, err)
+	}
+	if l.Paused(s.db.Now()) {
+		s.metrics.reveal("gone")
+		return render(c, http.StatusConflict, views.LinkPaused(firstName(d.GuestName)))
 	}
 	// A link seen spent stays spent (revealed, revoked, locked and expired
 	// never go back), so the losers of a reveal storm and late clicks are

@@ -67,6 +67,7 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fs.Arg(0), info.Version, db.SchemaVersion(), keyNote(info, c.KeyFile))
 		return nil
 	}
+	printRestorePlan(ctx, stdout, backup)
 	aside, err := db.Restore(ctx, c.DB, backup, key, time.Now())
 	if err != nil {
 		return err
@@ -103,4 +104,31 @@ func decryptBackup(backup, dir string, files []string) (string, error) {
 		ids = append(ids, got...)
 	}
 	return db.DecryptBackup(backup, dir, ids...)
+}
+
+// printRestorePlan says, before the restore acts, what it will end so that
+// the backup cannot bring it back (see db.Restore). A backup it cannot read is
+// left for Restore to refuse with its own reason.
+func printRestorePlan(ctx context.Context, stdout io.Writer, backup string) {
+	plan, err := db.PlanRestore(ctx, backup)
+	if err != nil {
+		return
+	}
+	when := "an unknown time"
+	if !plan.BackupAt.IsZero() {
+		when = plan.BackupAt.Local().Format("2 Jan 2006 15:04 MST")
+	}
+	fmt.Fprintf(stdout, "This restores a backup of %s (its newest activity). So that it brings back nothing ended since, it:\n"+
+		"  - signs out every session (%d session%s in the backup): everyone signs in again with their passkey;\n"+
+		"  - suspends %d API token%s until an admin enables each again in Settings → API tokens;\n"+
+		"  - pauses %d share link%s not yet revealed in the backup, until an admin resumes or reissues each;\n"+
+		"  - and the home page says the data was restored from this backup.\n",
+		when, plan.Sessions, plural(plan.Sessions), plan.APITokens, plural(plan.APITokens), plan.Links, plural(plan.Links))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

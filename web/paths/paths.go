@@ -141,3 +141,7 @@ func ActivityBefore(entryID int64) string { return Activity() + "?before=" + id(
 
 func APITokens() string                   { return "/settings/api-tokens" }
 func APITokenRevoke(tokenID int64) string { return APITokens() + "/" + id(tokenID) + "/revoke" }
+func APITokenEnable(tokenID int64) string { return APITokens() + "/" + id(tokenID) + "/enable" }
+
+// LinkResume lets a share link a restore paused reveal again.
+func LinkResume(linkID int64) string { return "/links/" + id(linkID) + "/resume" }
