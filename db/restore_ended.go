@@ -26,6 +26,10 @@ type RestorePlan struct {
 	Links     int       // paused
 }
 
+// newestActivityQ is the time of the newest activity a database records: the
+// closest it knows to when a backup of it was made.
+const newestActivityQ = "SELECT MAX(t) FROM (SELECT MAX(at) AS t FROM audit_log UNION ALL SELECT MAX(last_seen_at) FROM sessions)"
+
 // PlanRestore reads, from a checked backup, what restoring it will end.
 func PlanRestore(ctx context.Context, backup string) (RestorePlan, error) {
 	var p RestorePlan
@@ -37,7 +41,7 @@ func PlanRestore(ctx context.Context, backup string) (RestorePlan, error) {
 	var at sql.NullInt64
 	err = c.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sessions), (SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL),
 		(SELECT COUNT(*) FROM share_links WHERE revealed_at IS NULL AND revoked_at IS NULL AND locked_at IS NULL AND expires_at > ?),
-		(SELECT MAX(t) FROM (SELECT MAX(at) AS t FROM audit_log UNION ALL SELECT MAX(last_seen_at) FROM sessions))`,
+		(`+newestActivityQ+`)`,
 		time.Now().Unix()).Scan(&p.Sessions, &p.APITokens, &p.Links, &at)
 	if err != nil {
 		return p, fmt.Errorf("db: plan restore: read %s: %w", backup, err)
@@ -50,15 +54,19 @@ func PlanRestore(ctx context.Context, backup string) (RestorePlan, error) {
 // backup would bring back. The copy's -wal is checkpointed away when it
 // closes, so it can replace the database.
 func endWhatTheBackupEnded(ctx context.Context, path string, now time.Time) error {
-	plan, err := PlanRestore(ctx, path)
-	if err != nil {
-		return err
-	}
+	// Migrated first: a backup older than some of the tables ended here
+	// (api_tokens came in schema 4) has them once migrated.
 	d, err := Open(ctx, path, WithClock(func() time.Time { return now }))
 	if err != nil {
 		return fmt.Errorf("db: restore: migrate the copy: %w", err)
 	}
-	err = d.EndWhatTheBackupEnded(ctx, plan.BackupAt)
+	var at sql.NullInt64
+	err = d.r.QueryRowContext(ctx, newestActivityQ).Scan(&at)
+	if err != nil {
+		err = fmt.Errorf("db: restore: the backup's time: %w", err)
+	} else {
+		err = d.EndWhatTheBackupEnded(ctx, fromUnix(at))
+	}
 	if cerr := d.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("db: restore: close the copy: %w", cerr)
 	}
