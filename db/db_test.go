@@ -164,21 +164,12 @@ func rawOpen(t *testing.T, path string) *sql.DB {
 	return raw
 }
 
-// undoLaterMigrations takes a database back to before migration 9 of its
-// additions, for tests that migrate an older schema (each such test undoes
-// the migrations it is about itself). Newer migrations add their undo here.
+// undoLaterMigrations takes a database back to schema 9, for tests that
+// migrate an older schema (each such test undoes the migrations it is about
+// itself). Newer migrations add their undo to db.LaterMigrationUndo.
 func undoLaterMigrations(t *testing.T, raw *sql.DB) {
 	t.Helper()
-	for _, q := range []string{
-		// 0011
-		"DROP TABLE restores", "DROP TRIGGER share_links_paused",
-		"ALTER TABLE api_tokens DROP COLUMN suspended_at", "ALTER TABLE share_links DROP COLUMN paused_at",
-		// 0010
-		"ALTER TABLE invites DROP COLUMN first_owner",
-		// 0009
-		"DROP TABLE change_acks", "ALTER TABLE owners DROP COLUMN admin", "ALTER TABLE owners DROP COLUMN approved_at",
-		"ALTER TABLE invites DROP COLUMN admin", "ALTER TABLE invites DROP COLUMN approved",
-	} {
+	for _, q := range db.LaterMigrationUndo {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

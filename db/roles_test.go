@@ -10,7 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/db"
 )
 
-// Migration 0009: owners from before roles had full power, so they become
+// Migration 0010: owners from before roles had full power, so they become
 // approved admins; an unused invite made while there were owners enrolls a
 // member who waits for approval.
 func TestRolesMigrationMakesOwnersAdmins(t *testing.T) {
@@ -24,7 +24,7 @@ func TestRolesMigrationMakesOwnersAdmins(t *testing.T) {
 	raw := rawOpen(t, path)
 	undoLaterMigrations(t, raw)
 	for _, q := range []string{
-		"DELETE FROM schema_migrations WHERE version >= 9",
+		"DELETE FROM schema_migrations WHERE version >= 10",
 		"INSERT INTO owners (name, handle, created_at) VALUES ('Ana', x'01', 1700000000)",
 		"INSERT INTO invites (token_hash, created_at, expires_at) VALUES (x'02', 1700000000, 4000000000)",
 	} {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -113,6 +114,11 @@ func TestMigrationBindsSealedPINs(t *testing.T) {
 			}
 			if _, err := tx.Exec("UPDATE access_codes SET pin_sealed = ? WHERE id = ?", sealed, id); err != nil {
 				return err
+			}
+		}
+		for _, q := range laterMigrationUndo {
+			if _, err := tx.Exec(q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
 			}
 		}
 		_, err := tx.Exec("DELETE FROM schema_migrations WHERE version >= ?", pinsBoundVersion)
