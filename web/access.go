@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
@@ -96,7 +97,7 @@ func (s *Server) accessFormView(ctx context.Context, locks []db.Lock, guestID in
 		if on && f.Zone == "" {
 			f.Zone = l.TimeZone
 		}
-		a, b := pinRules(l).Bounds()
+		a, b := access.PINRules(l).Bounds()
 		if lo == 0 || a < lo {
 			lo = a
 		}
@@ -128,7 +129,7 @@ func nightChoices(selected int) []views.Choice {
 
 // accessForm is the "Give access" form. Validate checks what needs no lock;
 // request reads the window in the chosen doors' zone and turns the form into an
-// accessRequest, whose remaining checks are giveAccess's.
+// access.GiveRequest, whose remaining checks are the access service's.
 type accessForm struct {
 	Guest      string   `form:"guest"`
 	GuestName  string   `form:"guest_name"`
@@ -159,7 +160,7 @@ func (f *accessForm) Validate() fieldErrors {
 	if v := strings.TrimSpace(f.Guest); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			errs.add(fGuest, "Pick a guest from the list, or add a new guest.")
+			errs.add(access.FieldGuest, "Pick a guest from the list, or add a new guest.")
 		}
 		f.guestID = id
 	}
@@ -167,19 +168,19 @@ func (f *accessForm) Validate() fieldErrors {
 	for _, v := range f.Locks {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			errs[fLocks] = "One of the chosen doors does not exist (any more)."
+			errs[access.FieldLocks] = "One of the chosen doors does not exist (any more)."
 			continue
 		}
 		f.lockIDs = append(f.lockIDs, id)
 	}
 	if f.pinOwn() {
 		if f.PIN == "" {
-			errs.add(fPIN, "Type your code, or choose to generate one.")
+			errs.add(access.FieldPIN, "Type your code, or choose to generate one.")
 		}
 	} else if f.PINLength != "" {
 		n, err := strconv.Atoi(f.PINLength)
 		if err != nil || n < 1 || n > 12 {
-			errs.add(fPIN, "Choose a length from the list.")
+			errs.add(access.FieldPIN, "Choose a length from the list.")
 		}
 		f.pinLength = n
 	}
@@ -187,17 +188,17 @@ func (f *accessForm) Validate() fieldErrors {
 	case f.LinkTTL == "":
 		f.linkTTL = db.DefaultLinkTTL
 	case err != nil || hours < 1:
-		errs.add(fLinkTTL, "Choose how long the link works.")
+		errs.add(access.FieldLinkTTL, "Choose how long the link works.")
 	default:
 		f.linkTTL = time.Duration(hours) * time.Hour
 	}
 	return errs
 }
 
-// request turns the validated form into an accessRequest, reading the window
-// in the zone of the first chosen door; errs gains what cannot be read.
-func (f *accessForm) request(locks []db.Lock, errs fieldErrors) accessRequest {
-	req := accessRequest{GuestID: f.guestID, GuestName: f.GuestName, GuestNote: f.GuestNote, LockIDs: f.lockIDs,
+// request turns the validated form into an access.GiveRequest, reading the
+// window in the zone of the first chosen door; errs gains what cannot be read.
+func (f *accessForm) request(locks []db.Lock, errs fieldErrors) access.GiveRequest {
+	req := access.GiveRequest{GuestID: f.guestID, GuestName: f.GuestName, GuestNote: f.GuestNote, LockIDs: f.lockIDs,
 		Permanent: f.Permanent, Passphrase: f.Passphrase, PINLength: f.pinLength, LinkTTL: f.linkTTL}
 	if f.pinOwn() {
 		req.PIN, req.PINLength = f.PIN, 0
@@ -216,10 +217,10 @@ func (f *accessForm) request(locks []db.Lock, errs fieldErrors) accessRequest {
 		loc := domain.ZoneOf(zone)
 		var err error
 		if req.Starts, err = domain.ParseStart(f.StartsDate, f.StartsTime, loc); err != nil {
-			errs.add(fStarts, domain.ParseMessage(err, "check-in"))
+			errs.add(access.FieldStarts, domain.ParseMessage(err, "check-in"))
 		}
 		if req.Ends, err = domain.ParseEnd(f.EndsDate, f.EndsTime, loc); err != nil {
-			errs.add(fEnds, domain.ParseMessage(err, "check-out"))
+			errs.add(access.FieldEnds, domain.ParseMessage(err, "check-out"))
 		}
 	}
 	return req
@@ -227,7 +228,6 @@ func (f *accessForm) request(locks []db.Lock, errs fieldErrors) accessRequest {
 
 func (s *Server) createAccess(c echo.Context) error {
 	ctx := c.Request().Context()
-	owner := auditActor(c)
 	locks, err := s.db.Locks(ctx)
 	if err != nil {
 		return err
@@ -237,19 +237,19 @@ func (s *Server) createAccess(c echo.Context) error {
 	req := in.request(locks, errs)
 	if len(errs) > 0 {
 		// Still judge the rest, so every message shows at once; nothing is saved.
-		_, _, more, err := s.checkAccess(ctx, req)
+		more, err := s.access.Check(ctx, req)
 		if err != nil {
 			return err
 		}
-		errs.merge(more)
+		errs.merge(fieldErrors(more))
 		return s.accessFormAgain(c, locks, in, errs)
 	}
-	res, errs, err := s.giveAccess(c, owner, req)
+	res, refused, err := s.access.Give(ctx, pageActor(c), req)
 	if err != nil {
 		return err
 	}
-	if len(errs) > 0 {
-		return s.accessFormAgain(c, locks, in, errs)
+	if len(refused) > 0 {
+		return s.accessFormAgain(c, locks, in, fieldErrors(refused))
 	}
 	return s.handOffLink(c, res.Guest, res.Locks, res.Access, db.HandoffCreated, res.Token)
 }
@@ -279,11 +279,11 @@ func (s *Server) accessFormAgain(c echo.Context, locks []db.Lock, in accessForm,
 		f.LinkTTLs[i].Selected = f.LinkTTLs[i].Value == in.LinkTTL
 	}
 	f.Errors = errs
-	if in.PIN != "" && f.Errors[fPIN] == "" && in.pinOwn() {
-		f.Errors[fPIN] = "Type your code again: it is not kept when the form has a problem."
+	if in.PIN != "" && f.Errors[access.FieldPIN] == "" && in.pinOwn() {
+		f.Errors[access.FieldPIN] = "Type your code again: it is not kept when the form has a problem."
 	}
-	if in.Passphrase != "" && f.Errors[fPassphrase] == "" {
-		f.Errors[fPassphrase] = "Type the passphrase again: it is not kept when the form has a problem."
+	if in.Passphrase != "" && f.Errors[access.FieldPassphrase] == "" {
+		f.Errors[access.FieldPassphrase] = "Type the passphrase again: it is not kept when the form has a problem."
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	p := views.AccessNewPage{Page: s.page(c, "Give access", views.SectionGuests), Form: f}
@@ -309,19 +309,19 @@ func (s *Server) handOffLink(c echo.Context, g db.Guest, locks []db.Lock, a db.A
 // gets the guest's page with a calm word in that access's card and its "New
 // link" button.
 func (s *Server) linkCreated(c echo.Context) error {
-	a, g, locks, err := s.accessFromPath(c)
+	t, err := s.accessFromPath(c)
 	if err != nil {
 		return err
 	}
 	au, _ := currentAuth(c)
-	kind, token, err := s.db.TakeLink(c.Request().Context(), au.session.ID, a.ID)
+	kind, token, err := s.db.TakeLink(c.Request().Context(), au.session.ID, t.Access.ID)
 	if errors.Is(err, db.ErrNotFound) {
-		return s.linkShownAlready(c, g, a)
+		return s.linkShownAlready(c, t.Guest, t.Access)
 	}
 	if err != nil {
 		return err
 	}
-	return s.showLinkOnce(c, g, locks, a, kind, token)
+	return s.showLinkOnce(c, t.Guest, t.Locks, t.Access, kind, token)
 }
 
 func (s *Server) linkShownAlready(c echo.Context, g db.Guest, a db.Access) error {
@@ -345,7 +345,7 @@ func (s *Server) linkShownAlready(c echo.Context, g db.Guest, a db.Access) error
 // linkWords are the heading and the one sentence of what was done, for each
 // kind of new link.
 func linkWords(kind string, g db.Guest, locks []db.Lock) (heading, done string) {
-	doors := doorNames(locks)
+	doors := access.DoorNames(locks)
 	switch kind {
 	case db.HandoffLink:
 		return "New link for " + g.Name, "The older link no longer works. Send this one instead."
@@ -369,14 +369,14 @@ func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.
 		return err
 	}
 	loc := domain.ZoneOf(a.TimeZone)
-	doors := doorNames(locks)
+	doors := access.DoorNames(locks)
 	first := firstName(g.Name)
 	window := guestWindow(a.StartsAt, a.EndsAt, loc, a.TimeZone)
 	msg := "Hi " + first + ", here is your door code for " + doors + ", valid " + window +
 		". The link shows the code only once, so save it when you open it: " + u
 	sl := views.SharedLink{Heading: heading, Done: done, GuestID: g.ID, GuestName: g.Name, FirstName: first, URL: u,
-		Doors: doors, Window: windowText(a.StartsAt, a.EndsAt, loc) + " (" + a.TimeZone + " time)",
-		Expires: inZone(link.ExpiresAt, loc) + " (" + a.TimeZone + " time)", Passphrase: link.HasPassphrase, QR: qr,
+		Doors: doors, Window: domain.WindowText(a.StartsAt, a.EndsAt, loc) + " (" + a.TimeZone + " time)",
+		Expires: domain.InZone(link.ExpiresAt, loc) + " (" + a.TimeZone + " time)", Passphrase: link.HasPassphrase, QR: qr,
 		SMS:  "sms:?&body=" + uriEscape(msg),
 		Mail: "mailto:?subject=" + uriEscape("Your door code for "+doors) + "&body=" + uriEscape(msg)}
 	h := c.Response().Header()
@@ -390,25 +390,12 @@ func (s *Server) showLinkOnce(c echo.Context, g db.Guest, locks []db.Lock, a db.
 func uriEscape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 
 // accessFromPath loads the URL's access with its guest and locks, or 404.
-func (s *Server) accessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
+func (s *Server) accessFromPath(c echo.Context) (access.Target, error) {
 	id, err := pathID(c)
 	if err != nil {
-		return db.Access{}, db.Guest{}, nil, err
+		return access.Target{}, err
 	}
-	ctx := c.Request().Context()
-	a, err := s.db.Access(ctx, id)
-	if err != nil {
-		return a, db.Guest{}, nil, err
-	}
-	g, err := s.db.Guest(ctx, a.GuestID)
-	if err != nil {
-		return a, g, nil, err
-	}
-	locks, err := s.db.AccessLocks(ctx, a.ID)
-	if err != nil {
-		return a, g, nil, err
-	}
-	return a, g, locks, nil
+	return s.access.Load(c.Request().Context(), id)
 }
 
 // accessGone answers an action on an access that no longer takes it (revoked,
@@ -431,41 +418,31 @@ func (s *Server) accessPath(g db.Guest, a db.Access, done string) string {
 }
 
 func (s *Server) newLink(c echo.Context) error {
-	a, g, locks, err := s.accessFromPath(c)
+	t, err := s.accessFromPath(c)
 	if err != nil {
 		return err
 	}
-	if _, _, live := accessState(a, s.db.Now()); !live {
-		return s.accessGone(c, g, a, "This access is over, so a new link could not show anything. Give access again instead.")
-	}
-	// The new link keeps the older one's passphrase (the guest was told it) and
-	// lifetime.
-	token, _, err := s.db.ReissueLink(c.Request().Context(), a.ID, db.LinkOptions{},
-		auditLine(c, auditActor(c), db.AuditLinkCreated, "new share link for "+g.Name+" (older links stop working)"))
-	if errors.Is(err, db.ErrNotFound) {
-		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
-	}
-	if err != nil {
+	token, err := s.access.NewLink(c.Request().Context(), pageActor(c), t)
+	switch {
+	case errors.Is(err, access.ErrNotLive):
+		return s.accessGone(c, t.Guest, t.Access, "This access is over, so a new link could not show anything. Give access again instead.")
+	case errors.Is(err, access.ErrRevokedMeanwhile):
+		return s.accessGone(c, t.Guest, t.Access, "This access was revoked meanwhile.")
+	case err != nil:
 		return err
 	}
-	return s.handOffLink(c, g, locks, a, db.HandoffLink, token)
+	return s.handOffLink(c, t.Guest, t.Locks, t.Access, db.HandoffLink, token)
 }
 
 func (s *Server) revokeAccess(c echo.Context) error {
-	a, g, locks, err := s.accessFromPath(c)
+	t, err := s.accessFromPath(c)
 	if err != nil {
 		return err
 	}
-	// Audited only by the request that revokes it, in the same write.
-	err = s.db.RevokeAccess(c.Request().Context(), a.ID,
-		auditLine(c, auditActor(c), db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks)))
-	if err != nil {
+	if err := s.access.Revoke(c.Request().Context(), pageActor(c), t); err != nil {
 		return err
 	}
-	if a.RevokedAt.IsZero() {
-		s.locks.Nudge()
-	}
-	return redirect(c, s.accessPath(g, a, "revoked"))
+	return redirect(c, s.accessPath(t.Guest, t.Access, "revoked"))
 }
 
 // rotatedMeanwhile is what an owner reads when their rotation lost to another
@@ -474,41 +451,34 @@ func (s *Server) revokeAccess(c echo.Context) error {
 const rotatedMeanwhile = "This access was replaced or revoked meanwhile (by a second click, or another owner), so nothing more was changed. " +
 	"If its new link did not reach you, make a new link on the access that replaced it."
 
-// rotateAttempts is how often a rotation retries when another owner took the
-// generated code between the check and the save.
-const rotateAttempts = 3
-
 func (s *Server) rotateAccess(c echo.Context) error {
-	a, g, locks, err := s.accessFromPath(c)
+	t, err := s.accessFromPath(c)
 	if err != nil {
 		return err
 	}
-	if _, _, live := accessState(a, s.db.Now()); !live {
-		if to, ok := s.rotatedHere(c, a.ID); ok {
-			return redirect(c, paths.AccessCreated(to))
-		}
-		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
-	}
-	// The new link keeps the old one's passphrase and lifetime (RotateAccess),
-	// and is held for this session's next GET in the rotation's transaction.
+	// The new link keeps the old one's passphrase and lifetime, and is held
+	// for this session's next GET in the rotation's transaction.
 	au, _ := currentAuth(c)
-	next, _, err := s.rotate(c.Request().Context(), a, locks, db.LinkOptions{HoldFor: au.session.ID},
-		rotatedAudit(c, auditActor(c), g, locks)...)
+	next, err := s.access.Rotate(c.Request().Context(), pageActor(c), t, db.LinkOptions{HoldFor: au.session.ID})
 	switch {
-	case errors.Is(err, errRotatedMeanwhile):
-		if to, ok := s.rotatedHere(c, a.ID); ok {
+	case errors.Is(err, access.ErrNotLive):
+		if to, ok := s.rotatedHere(c, t.Access.ID); ok {
 			return redirect(c, paths.AccessCreated(to))
 		}
-		return s.accessGone(c, g, a, rotatedMeanwhile)
-	case errors.Is(err, errNoFreeCode):
-		return s.accessGone(c, g, a, "Gatehouse could not find a free code for these doors. Try again.")
-	case codeRefused(err):
-		return s.accessGone(c, g, a, pinProblem(err))
+		return s.accessGone(c, t.Guest, t.Access, "This access is already revoked or over. Give access again instead.")
+	case errors.Is(err, access.ErrRotatedMeanwhile):
+		if to, ok := s.rotatedHere(c, t.Access.ID); ok {
+			return redirect(c, paths.AccessCreated(to))
+		}
+		return s.accessGone(c, t.Guest, t.Access, rotatedMeanwhile)
+	case errors.Is(err, access.ErrNoFreeCode):
+		return s.accessGone(c, t.Guest, t.Access, "Gatehouse could not find a free code for these doors. Try again.")
+	case errors.Is(err, access.ErrCodeRefused):
+		return s.accessGone(c, t.Guest, t.Access, access.Reason(err))
 	case err != nil:
 		return err
 	}
-	s.locks.Nudge()
-	return redirect(c, paths.AccessCreated(next.ID))
+	return redirect(c, paths.AccessCreated(next.Access.ID))
 }
 
 // rotatedHere finds the access that replaced id when this session rotated it
@@ -529,63 +499,6 @@ func (s *Server) rotatedHere(c echo.Context, id int64) (int64, bool) {
 	return a.RotatedTo, held
 }
 
-// Why a rotation did not happen, for each caller to word in its own way (the
-// owner's page in the access's card, the API as a 409).
-var (
-	// errRotatedMeanwhile: another request rotated or revoked the access after
-	// the caller read it live; the write found it so and saved nothing.
-	errRotatedMeanwhile = errors.New("web: the access was rotated or revoked meanwhile")
-	// errNoFreeCode: on every attempt another write took the generated code
-	// between freshPIN and the save.
-	errNoFreeCode = errors.New("web: every generated code was taken meanwhile")
-)
-
-// rotate replaces an access with one that has a new generated code (freshPIN)
-// and a new link, trying again when another write took that code in between;
-// the audit entries commit with the rotation that succeeds. Besides unexpected
-// errors it returns errRotatedMeanwhile, errNoFreeCode, or an error codeRefused
-// reports (the doors take no code of the old length, or have none free).
-func (s *Server) rotate(ctx context.Context, old db.Access, locks []db.Lock, link db.LinkOptions, audit ...db.AuditEntry) (db.Access, string, error) {
-	for range rotateAttempts {
-		pin, err := s.freshPIN(ctx, old, locks)
-		if err != nil {
-			return db.Access{}, "", err
-		}
-		a, token, err := s.db.RotateAccess(ctx, old.ID, pin, link, audit...)
-		switch {
-		case errors.Is(err, db.ErrAccessRevoked) || errors.Is(err, db.ErrNotFound):
-			return db.Access{}, "", errRotatedMeanwhile
-		case !errors.Is(err, db.ErrPINConflict):
-			return a, token, err
-		}
-	}
-	return db.Access{}, "", errNoFreeCode
-}
-
-// freshPIN generates a code for a rotation: the same length as the old one when
-// the doors still take it, clashing with nothing on them (the old code included,
-// since it stays live until the lock confirms its removal).
-func (s *Server) freshPIN(ctx context.Context, a db.Access, locks []db.Lock) (string, error) {
-	rules := commonPINRules(locks)
-	var others []string
-	for _, l := range locks {
-		pins, err := s.db.LivePINs(ctx, l.ID)
-		if err != nil {
-			return "", err
-		}
-		others = append(others, pins...)
-	}
-	codes, err := s.db.AccessCodes(ctx, a.ID)
-	if err != nil {
-		return "", err
-	}
-	n := 0
-	if len(codes) > 0 && codes[0].PINLen >= rules.MinLen && codes[0].PINLen <= rules.MaxLen {
-		n = codes[0].PINLen
-	}
-	return domain.GeneratePIN(n, rules, others)
-}
-
 // windowForm moves an access's window. The dates are read in the access's zone
 // and judged against its current start by changeWindow.
 type windowForm struct {
@@ -600,68 +513,66 @@ type windowForm struct {
 func (f *windowForm) Validate() fieldErrors { return fieldErrors{} }
 
 func (s *Server) changeWindow(c echo.Context) error {
-	a, g, locks, err := s.accessFromPath(c)
+	t, err := s.accessFromPath(c)
 	if err != nil {
 		return err
 	}
-	now := s.db.Now()
-	if _, _, live := accessState(a, now); !live {
-		return s.accessGone(c, g, a, "This access is already revoked or over. Give access again instead.")
-	}
-	loc := domain.ZoneOf(a.TimeZone)
 	var in windowForm
 	errs := readForm(c, &in)
-	var start, end time.Time
+	w := access.WindowChange{Permanent: in.Permanent}
 	if !in.Permanent {
+		loc := domain.ZoneOf(t.Access.TimeZone)
 		var err error
-		if start, err = domain.ParseStart(in.StartsDate, in.StartsTime, loc); err != nil {
-			errs.add(fStarts, domain.ParseMessage(err, "check-in"))
+		if w.Starts, err = domain.ParseStart(in.StartsDate, in.StartsTime, loc); err != nil {
+			errs.add(access.FieldStarts, domain.ParseMessage(err, "check-in"))
 		}
-		if end, err = domain.ParseEnd(in.EndsDate, in.EndsTime, loc); err != nil {
-			errs.add(fEnds, domain.ParseMessage(err, "check-out"))
+		if w.Ends, err = domain.ParseEnd(in.EndsDate, in.EndsTime, loc); err != nil {
+			errs.add(access.FieldEnds, domain.ParseMessage(err, "check-out"))
 		}
 	}
-	more := fieldErrors{}
-	// A stay that began days ago may still be extended: only a moved start must
-	// be recent.
-	windowProblems(more, in.Permanent, start, end, now, a.StartsAt)
-	errs.merge(more)
+	var more access.FieldErrors
 	if len(errs) > 0 {
-		f := views.WindowForm{StartsDate: in.StartsDate, StartsTime: in.StartsTime, EndsDate: in.EndsDate,
-			EndsTime: in.EndsTime, Permanent: in.Permanent, Errors: errs}
-		p, err := s.guestView(c, g)
-		if err != nil {
-			return err
-		}
-		for i := range p.Accesses {
-			if p.Accesses[i].ID == a.ID {
-				f.Open = true
-				p.Accesses[i].Dates = f
-				p.Accesses[i].Error = "The dates were not changed. Check the messages below."
-			}
-		}
-		return render(c, http.StatusUnprocessableEntity, views.Guest(p))
+		more, err = s.access.CheckWindow(t, w) // every message at once; nothing is saved
+	} else {
+		more, err = s.access.ChangeWindow(c.Request().Context(), pageActor(c), t, w)
 	}
-	err = s.db.ChangeWindow(c.Request().Context(), a.ID, start, end,
-		auditLine(c, auditActor(c), db.AuditWindowChanged, g.Name+" on "+doorNames(locks)+": now "+windowText(start, end, loc)+" ("+a.TimeZone+")"))
-	if errors.Is(err, db.ErrNotFound) {
-		return s.accessGone(c, g, a, "This access was revoked meanwhile.")
+	switch {
+	case errors.Is(err, access.ErrNotLive):
+		return s.accessGone(c, t.Guest, t.Access, "This access is already revoked or over. Give access again instead.")
+	case errors.Is(err, access.ErrRevokedMeanwhile):
+		return s.accessGone(c, t.Guest, t.Access, "This access was revoked meanwhile.")
+	case err != nil:
+		return err
 	}
+	errs.merge(fieldErrors(more))
+	if len(errs) == 0 {
+		return redirect(c, s.accessPath(t.Guest, t.Access, "window"))
+	}
+	f := views.WindowForm{StartsDate: in.StartsDate, StartsTime: in.StartsTime, EndsDate: in.EndsDate,
+		EndsTime: in.EndsTime, Permanent: in.Permanent, Errors: errs}
+	p, err := s.guestView(c, t.Guest)
 	if err != nil {
 		return err
 	}
-	s.locks.Nudge()
-	return redirect(c, s.accessPath(g, a, "window"))
+	for i := range p.Accesses {
+		if p.Accesses[i].ID == t.Access.ID {
+			f.Open = true
+			p.Accesses[i].Dates = f
+			p.Accesses[i].Error = "The dates were not changed. Check the messages below."
+		}
+	}
+	return render(c, http.StatusUnprocessableEntity, views.Guest(p))
 }
 
 // showCode shows an access's PIN to its owner, only after a passkey assertion in
 // the last few minutes, on one no-store response, and audited. Without a fresh
 // assertion the owner is sent to confirm first.
 func (s *Server) showCode(c echo.Context) error {
-	a, g, locks, err := s.accessFromPath(c)
+	t, err := s.accessFromPath(c)
 	if err != nil {
 		return err
 	}
+	a, g, locks := t.Access, t.Guest, t.Locks
 	if au, _ := currentAuth(c); !s.isFresh(au) {
 		return redirect(c, paths.GuestConfirm(g.ID, a.ID))
 	}
@@ -678,7 +589,7 @@ func (s *Server) showCode(c echo.Context) error {
 			p.Accesses[i].PIN = pin
 		}
 	}
-	s.audit(c, auditActor(c), db.AuditCodeViewed, "code of "+g.Name+" for "+doorNames(locks))
+	s.audit(c, auditActor(c), db.AuditCodeViewed, "code of "+g.Name+" for "+access.DoorNames(locks))
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -701,7 +612,7 @@ func (s *Server) whoCanOpen(ctx context.Context, l db.Lock, codes []db.AccessCod
 			continue
 		}
 		chip := statusChips[k.Status]
-		row := views.WhoRow{CodeID: k.ID, Guest: k.Label, Window: windowText(k.StartsAt, k.EndsAt, loc), LastUse: "never",
+		row := views.WhoRow{CodeID: k.ID, Guest: k.Label, Window: domain.WindowText(k.StartsAt, k.EndsAt, loc), LastUse: "never",
 			StatusKind: chip[0], StatusLabel: chip[1], Permanent: k.Permanent(),
 			// A code ending at midnight tonight ends today, not tomorrow.
 			EndsToday: !k.EndsAt.IsZero() && k.EndsAt.Add(-time.Second).In(loc).Format(domain.DateLayout) == today,
@@ -710,7 +621,7 @@ func (s *Server) whoCanOpen(ctx context.Context, l db.Lock, codes []db.AccessCod
 			row.Guest, row.GuestID = h.GuestName, h.GuestID
 		}
 		if !k.LastUsedAt.IsZero() {
-			row.LastUse = inZone(k.LastUsedAt, loc)
+			row.LastUse = domain.InZone(k.LastUsedAt, loc)
 		}
 		out = append(out, row)
 	}

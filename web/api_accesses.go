@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/web/paths"
@@ -91,14 +92,14 @@ type apiGuestInput struct {
 	Note string `json:"note"`
 }
 
-// maxLinkTTLHours matches giveAccess's limit of 90 days.
-const maxLinkTTLHours = 90 * 24
+// maxLinkTTLHours is the access service's limit of 90 days, in hours.
+const maxLinkTTLHours = int(access.MaxLinkTTL / time.Hour)
 
-// request turns the body into giveAccess's request, checking what only the API
+// request turns the body into the access service's request, checking what only the API
 // has: the either-or of guest_id and guest, and the RFC 3339 times.
-func (b apiAccessBody) request() (accessRequest, fieldErrors) {
+func (b apiAccessBody) request() (access.GiveRequest, fieldErrors) {
 	errs := fieldErrors{}
-	req := accessRequest{LockIDs: b.LockIDs, Permanent: b.Permanent, PIN: b.PIN, PINLength: b.PINLength,
+	req := access.GiveRequest{LockIDs: b.LockIDs, Permanent: b.Permanent, PIN: b.PIN, PINLength: b.PINLength,
 		LinkTTL: time.Duration(b.LinkTTLHours) * time.Hour, Passphrase: b.Passphrase}
 	switch {
 	case b.GuestID != nil && b.Guest != nil:
@@ -134,7 +135,7 @@ func (b apiAccessBody) request() (accessRequest, fieldErrors) {
 }
 
 // parseAPITime reads an RFC 3339 time, which always carries its offset, so the
-// API never has to guess a zone. Empty stays zero for giveAccess to report.
+// API never has to guess a zone. Empty stays zero for the service to report.
 func parseAPITime(v, name string, errs fieldErrors) time.Time {
 	if v == "" {
 		return time.Time{}
@@ -146,22 +147,23 @@ func parseAPITime(v, name string, errs fieldErrors) time.Time {
 	return t
 }
 
-// apiFieldNames maps giveAccess's field names to the API's property names.
+// apiFieldNames maps the access service's field names to the API's property names.
 var apiFieldNames = map[string]string{
-	fGuest: "guest_id", fGuestName: "guest.name", fGuestNote: "guest.note", fLocks: "lock_ids", fStarts: "starts_at",
-	fEnds: "ends_at", fPIN: "pin", fPassphrase: "passphrase", fLinkTTL: "link_ttl_hours",
+	access.FieldGuest: "guest_id", access.FieldGuestName: "guest.name", access.FieldGuestNote: "guest.note",
+	access.FieldLocks: "lock_ids", access.FieldStarts: "starts_at", access.FieldEnds: "ends_at", access.FieldPIN: "pin",
+	access.FieldPassphrase: "passphrase", access.FieldLinkTTL: "link_ttl_hours",
 }
 
-// apiFields renames giveAccess's messages to API properties. A problem with the
-// PIN when none was given is about the pin_length asked for.
-func apiFields(errs fieldErrors, generated bool) map[string]string {
+// apiFields renames the service's messages to API properties. A problem with
+// the PIN when none was given is about the pin_length asked for.
+func apiFields(errs map[string]string, generated bool) map[string]string {
 	out := map[string]string{}
 	for k, msg := range errs {
 		name, ok := apiFieldNames[k]
 		if !ok {
 			name = k
 		}
-		if k == fPIN && generated {
+		if k == access.FieldPIN && generated {
 			name = "pin_length"
 		}
 		out[name] = msg
@@ -185,8 +187,7 @@ func (s *Server) apiCreateAccess(c echo.Context) error {
 	if len(own) > 0 {
 		return s.apiInvalidAccess(ctx, req, own, generated)
 	}
-	a, _ := currentAPICaller(c)
-	res, errs, err := s.giveAccess(c, a.owner(), req)
+	res, errs, err := s.access.Give(ctx, tokenActor(c), req)
 	if err != nil {
 		return err
 	}
@@ -201,10 +202,10 @@ func (s *Server) apiCreateAccess(c echo.Context) error {
 }
 
 // apiInvalidAccess answers a body that failed the API's own checks. It runs
-// giveAccess's checks too (saving nothing), so the caller sees every problem in
+// the service's checks too (saving nothing), so the caller sees every problem in
 // one answer; the API's message wins where both speak of one property.
-func (s *Server) apiInvalidAccess(ctx context.Context, req accessRequest, own fieldErrors, generated bool) error {
-	_, _, errs, err := s.checkAccess(ctx, req)
+func (s *Server) apiInvalidAccess(ctx context.Context, req access.GiveRequest, own fieldErrors, generated bool) error {
+	errs, err := s.access.Check(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -226,29 +227,27 @@ func (s *Server) apiInvalidAccess(ctx context.Context, req accessRequest, own fi
 
 // apiAccessFromPath loads the URL's access with its guest and locks, through the
 // owner pages' loader, answering the API's own 404, which names what is missing.
-func (s *Server) apiAccessFromPath(c echo.Context) (db.Access, db.Guest, []db.Lock, error) {
-	a, g, locks, err := s.accessFromPath(c)
+func (s *Server) apiAccessFromPath(c echo.Context) (access.Target, error) {
+	t, err := s.accessFromPath(c)
 	if errors.Is(err, echo.ErrNotFound) || errors.Is(err, db.ErrNotFound) {
-		return a, g, locks, apiNotFound("access")
+		return t, apiNotFound("access")
 	}
-	return a, g, locks, err
+	return t, err
 }
 
 // apiRevokeAccess kills the access's links and has the reconciler take its codes
 // off the locks. Revoking again changes nothing and answers the same.
 func (s *Server) apiRevokeAccess(c echo.Context) error {
-	a, g, locks, err := s.apiAccessFromPath(c)
+	t, err := s.apiAccessFromPath(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
+	a := t.Access
 	if a.RevokedAt.IsZero() {
-		// Audited only by the request that revokes it, in the same write.
-		line := auditLine(c, apiActor(c), db.AuditAccessRevoked, "access of "+g.Name+" to "+doorNames(locks))
-		if err := s.db.RevokeAccess(ctx, a.ID, line); err != nil {
+		if err := s.access.Revoke(ctx, tokenActor(c), t); err != nil {
 			return err
 		}
-		s.locks.Nudge()
 		if a, err = s.db.Access(ctx, a.ID); err != nil {
 			return err
 		}
@@ -274,13 +273,13 @@ type apiRotateBody struct {
 	Passphrase   string `json:"passphrase"`
 }
 
-// problems checks the rotate body as giveAccess checks the same options.
+// problems checks the rotate body as the service's Give checks the same options.
 func (b apiRotateBody) problems() map[string]string {
 	out := map[string]string{}
 	if b.LinkTTLHours < 0 || b.LinkTTLHours > maxLinkTTLHours {
 		out["link_ttl_hours"] = fmt.Sprintf("A link can live from 1 to %d hours (90 days).", maxLinkTTLHours)
 	}
-	if msg := passphraseProblem(b.Passphrase); msg != "" {
+	if msg := access.PassphraseProblem(b.Passphrase); msg != "" {
 		out["passphrase"] = msg
 	}
 	return out
@@ -296,34 +295,29 @@ func (s *Server) apiRotateAccess(c echo.Context) error {
 	if p := body.problems(); len(p) > 0 {
 		return invalidFields(p)
 	}
-	old, g, locks, err := s.apiAccessFromPath(c)
+	old, err := s.apiAccessFromPath(c)
 	if err != nil {
 		return err
 	}
-	if _, _, live := accessState(old, s.db.Now()); !live {
-		// Rotating would bring a revoked or finished access back to life.
-		return &apiError{Status: http.StatusConflict, Code: codeConflict,
-			Message: accessNotLive}
-	}
 	ctx := c.Request().Context()
-	a, token, err := s.rotate(ctx, old, locks, db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase},
-		rotatedAudit(c, apiActor(c), g, locks)...)
+	next, err := s.access.Rotate(ctx, tokenActor(c), old,
+		db.LinkOptions{TTL: time.Duration(body.LinkTTLHours) * time.Hour, Passphrase: body.Passphrase})
 	switch {
-	case errors.Is(err, errRotatedMeanwhile):
+	case errors.Is(err, access.ErrNotLive), errors.Is(err, access.ErrRotatedMeanwhile):
+		// Rotating would bring a revoked or finished access back to life.
 		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: accessNotLive}
-	case errors.Is(err, errNoFreeCode):
+	case errors.Is(err, access.ErrNoFreeCode):
 		return &apiError{Status: http.StatusConflict, Code: codeConflict,
 			Message: "Gatehouse could not find a free code for these doors. Try again."}
-	case codeRefused(err):
-		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: pinProblem(err)}
+	case errors.Is(err, access.ErrCodeRefused):
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: access.Reason(err)}
 	case err != nil:
 		return err
 	}
-	s.locks.Nudge()
-	out, err := s.apiSharedView(ctx, a, token)
+	out, err := s.apiSharedView(ctx, next.Access, next.Token)
 	if err != nil {
 		return err
 	}
-	out.ReplacedAccessID = &old.ID
+	out.ReplacedAccessID = &old.Access.ID
 	return c.JSON(http.StatusCreated, out)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 )
 
@@ -18,12 +19,6 @@ import (
 // apiCaller is the token a request authenticated with.
 type apiCaller struct {
 	token db.APIToken
-}
-
-// owner is who the token acts for: accesses it makes are created by them. The
-// audit log names the token, so owners can tell a script's changes from theirs.
-func (a apiCaller) owner() db.Owner {
-	return db.Owner{ID: a.token.CreatedBy, Name: "API token " + a.token.Name}
 }
 
 const apiCallerKey = "gatehouse.api"
@@ -88,9 +83,10 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
-// apiActor is the owner an API token acts for, named after the token: the
-// actor of the audit lines written with a change made through the API.
-func apiActor(c echo.Context) db.Owner {
+// tokenActor is this request's API token acting for the owner who made it:
+// accesses it makes are created by them, and the audit log names the token,
+// so owners can tell a script's changes from theirs.
+func tokenActor(c echo.Context) access.Actor {
 	a, _ := currentAPICaller(c)
-	return a.owner()
+	return access.TokenActor(a.token.CreatedBy, a.token.Name, c.RealIP())
 }

@@ -3,8 +3,10 @@ package web
 import (
 	"net/http"
 
-	"github.com/gatehouse/gatehouse/domain"
 	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/access"
+	"github.com/gatehouse/gatehouse/domain"
 )
 
 // apiLock is a lock as the API shows it.
@@ -35,7 +37,7 @@ func (s *Server) apiLocks(c echo.Context) error {
 	out := []apiLock{}
 	for _, l := range locks {
 		cc := counts[l.ID]
-		lo, hi := pinRules(l).Bounds()
+		lo, hi := access.PINRules(l).Bounds()
 		out = append(out, apiLock{ID: l.ID, Name: l.Name, TimeZone: l.TimeZone, Online: l.Online, Locked: l.Locked,
 			Battery: l.Battery, Firmware: l.Firmware, LastSyncAt: apiTime(l.LastSyncAt),
 			// As on the Locks page: a code being removed is still on the lock until it confirms.

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -65,7 +66,7 @@ type apiTokenForm struct {
 func (f *apiTokenForm) Validate() fieldErrors {
 	errs := fieldErrors{}
 	var msg string
-	f.Name, msg = validName(f.Name, "a name for the token")
+	f.Name, msg = domain.CheckName(f.Name, "a name for the token")
 	errs.add("name", msg)
 	if _, ok := scopeWords[f.Scope]; !ok {
 		errs.add("scope", "Choose read only, or read and write.")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 )
 
@@ -24,6 +25,10 @@ func auditActor(c echo.Context) db.Owner {
 	a, _ := currentAuth(c)
 	return a.owner
 }
+
+// pageActor is the owner signed in on this request, acting through the pages,
+// for the access service's audit lines.
+func pageActor(c echo.Context) access.Actor { return access.PageActor(auditActor(c), c.RealIP()) }
 
 // auditLine is an audit entry for a change made by this request, for db to
 // write in the change's own transaction, so the two commit together or not at

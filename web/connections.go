@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/lock"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
@@ -65,7 +66,7 @@ func (f *addSeamForm) Validate() fieldErrors {
 		f.Name = "Seam"
 	}
 	var msg string
-	f.Name, msg = validName(f.Name, "a name")
+	f.Name, msg = domain.CheckName(f.Name, "a name")
 	errs.add("name", msg)
 	if f.BaseURL == "" {
 		f.BaseURL = DefaultSeamURL

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 )
 
@@ -62,7 +63,7 @@ func (s *Server) enrollBegin(c echo.Context) error {
 	if err := bindJSON(c, &f); err != nil {
 		return err
 	}
-	name, msg := validName(f.Name, "your name")
+	name, msg := domain.CheckName(f.Name, "your name")
 	if msg != "" {
 		return &appError{Status: http.StatusUnprocessableEntity, Message: msg, Field: "name"}
 	}

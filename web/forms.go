@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -74,20 +72,6 @@ func bindForm(c echo.Context, dst any) {
 			panic("web: bindForm: field " + t.Field(i).Name + " of " + t.String() + " is not a string, bool or []string")
 		}
 	}
-}
-
-// validName checks a display name or nickname: required, at most 60 characters.
-func validName(v, what string) (string, string) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		return v, "Enter " + what + "."
-	case utf8.RuneCountInString(v) > 60:
-		return v, "Keep " + what + " to 60 characters or fewer."
-	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return v, "Use letters, numbers and punctuation only."
-	}
-	return v, ""
 }
 
 var errBadJSON = &appError{Status: http.StatusBadRequest, Message: "Gatehouse could not read that request."}

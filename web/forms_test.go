@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse/gatehouse/access"
 )
 
 // TestBindForm reads every kind of field bindForm knows: strings as posted,
@@ -44,7 +46,7 @@ func TestFormValidate(t *testing.T) {
 	}
 	a := accessForm{Guest: "x", Locks: []string{"2", "y"}, PINMode: "own", PIN: " ", LinkTTL: "0"}
 	errs := a.Validate()
-	for _, k := range []string{fGuest, fLocks, fPIN, fLinkTTL} {
+	for _, k := range []string{access.FieldGuest, access.FieldLocks, access.FieldPIN, access.FieldLinkTTL} {
 		if errs[k] == "" {
 			t.Errorf("got no message for %s in %v, want one", k, errs)
 		}

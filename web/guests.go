@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
@@ -66,7 +67,7 @@ func activeSummary(accesses []db.Access, now time.Time) (int, string) {
 		return 0, ""
 	}
 	loc := domain.ZoneOf(next.TimeZone)
-	text := windowText(next.StartsAt, next.EndsAt, loc) + " (" + next.TimeZone + ")"
+	text := domain.WindowText(next.StartsAt, next.EndsAt, loc) + " (" + next.TimeZone + ")"
 	switch {
 	case next.Permanent():
 		text = "Now, with no end date"
@@ -175,7 +176,7 @@ func (n *lockNames) name(ctx context.Context, id int64) (string, error) {
 func (s *Server) accessCard(ctx context.Context, a db.Access, names *lockNames) (views.AccessCard, error) {
 	now := s.db.Now()
 	loc := domain.ZoneOf(a.TimeZone)
-	card := views.AccessCard{ID: a.ID, Window: windowText(a.StartsAt, a.EndsAt, loc), Zone: a.TimeZone}
+	card := views.AccessCard{ID: a.ID, Window: domain.WindowText(a.StartsAt, a.EndsAt, loc), Zone: a.TimeZone}
 	card.StateKind, card.StateLabel, card.Live = accessState(a, now)
 	codes, err := s.db.AccessCodes(ctx, a.ID)
 	if err != nil {
@@ -223,35 +224,32 @@ func firstUse(codes []db.AccessCode) time.Time {
 	return first
 }
 
+// stateChips are each access state's chip: its kind and its words.
+var stateChips = map[access.State][2]string{
+	access.Replaced: {"muted", "replaced by a new code"}, access.Revoked: {"muted", "revoked"},
+	access.Permanent: {"warn", "permanent"}, access.Ended: {"muted", "ended"},
+	access.Upcoming: {"info", "upcoming"}, access.Active: {"ok", "active"},
+}
+
 // accessState is an access's chip, and whether its actions still apply.
 func accessState(a db.Access, now time.Time) (kind, label string, live bool) {
-	switch {
-	case !a.RevokedAt.IsZero() && a.RotatedTo != 0:
-		return "muted", "replaced by a new code", false
-	case !a.RevokedAt.IsZero():
-		return "muted", "revoked", false
-	case a.Permanent():
-		return "warn", "permanent", true
-	case !a.EndsAt.IsZero() && !now.Before(a.EndsAt):
-		return "muted", "ended", false
-	case !a.StartsAt.IsZero() && now.Before(a.StartsAt):
-		return "info", "upcoming", true
-	}
-	return "ok", "active", true
+	st := access.StateOf(a, now)
+	chip := stateChips[st]
+	return chip[0], chip[1], st.Live()
 }
 
 // linkRow is a link's receipt: sent, opened (and on what), revealed, and how it
 // ended or when it will.
 func linkRow(l db.ShareLink, loc *time.Location, now time.Time) views.LinkRow {
-	r := views.LinkRow{ID: l.ID, Created: inZone(l.CreatedAt, loc), Passphrase: l.HasPassphrase}
+	r := views.LinkRow{ID: l.ID, Created: domain.InZone(l.CreatedAt, loc), Passphrase: l.HasPassphrase}
 	if !l.FirstOpenedAt.IsZero() {
-		r.Opened = inZone(l.FirstOpenedAt, loc)
+		r.Opened = domain.InZone(l.FirstOpenedAt, loc)
 		if l.OpenedDevice != "" {
 			r.Opened += " on " + l.OpenedDevice
 		}
 	}
 	if !l.RevealedAt.IsZero() {
-		r.Revealed = inZone(l.RevealedAt, loc)
+		r.Revealed = domain.InZone(l.RevealedAt, loc)
 	}
 	switch {
 	case !l.RevealedAt.IsZero():
@@ -267,11 +265,11 @@ func linkRow(l db.ShareLink, loc *time.Location, now time.Time) views.LinkRow {
 	}
 	switch {
 	case !l.RevokedAt.IsZero() && l.RevealedAt.IsZero():
-		r.Ends = "cancelled " + inZone(l.RevokedAt, loc)
+		r.Ends = "cancelled " + domain.InZone(l.RevokedAt, loc)
 	case !now.Before(l.ExpiresAt):
-		r.Ends = "expired " + inZone(l.ExpiresAt, loc)
+		r.Ends = "expired " + domain.InZone(l.ExpiresAt, loc)
 	default:
-		r.Ends = "expires " + inZone(l.ExpiresAt, loc)
+		r.Ends = "expires " + domain.InZone(l.ExpiresAt, loc)
 	}
 	return r
 }
@@ -293,7 +291,7 @@ func receipt(links []db.ShareLink, firstUse time.Time, loc *time.Location) []vie
 		if t.IsZero() {
 			return ""
 		}
-		return inZone(t, loc)
+		return domain.InZone(t, loc)
 	}
 	opened := when(l.FirstOpenedAt)
 	if opened == "" && !l.RevealedAt.IsZero() {
@@ -326,10 +324,10 @@ type guestForm struct {
 func (f *guestForm) Validate() fieldErrors {
 	errs := fieldErrors{}
 	var msg string
-	f.Name, msg = validName(f.Name, "the guest's name")
+	f.Name, msg = domain.CheckName(f.Name, "the guest's name")
 	errs.add("name", msg)
 	f.Note = strings.TrimSpace(f.Note)
-	errs.add("note", noteProblem(f.Note))
+	errs.add("note", domain.CheckNote(f.Note))
 	return errs
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 )
 
@@ -100,7 +101,7 @@ func (h homeView) attention(locks []db.HomeLock) []views.HomeAttention {
 		a := views.HomeAttention{LockID: l.ID, Lock: l.Name}
 		if !l.Online {
 			a.Bad = true
-			a.Reasons = append(a.Reasons, "offline since "+inZone(l.OfflineSince, h.zone(l.ID)))
+			a.Reasons = append(a.Reasons, "offline since "+domain.InZone(l.OfflineSince, h.zone(l.ID)))
 		}
 		a.Reasons = append(a.Reasons, attention(l.Lock, l.Counts, l.Unmanaged, h.now)...)
 		if len(a.Reasons) == 0 {
@@ -181,7 +182,7 @@ func (h homeView) opensToday(a *homeAccess) bool {
 func (h homeView) arrival(a *homeAccess, loc *time.Location) views.HomeArrival {
 	first := a.head
 	out := views.HomeArrival{AccessID: first.AccessID, GuestID: first.GuestID, Guest: first.GuestName,
-		Window: windowText(first.StartsAt, first.EndsAt, loc), Zone: loc.String()}
+		Window: domain.WindowText(first.StartsAt, first.EndsAt, loc), Zone: loc.String()}
 	for _, k := range a.codes {
 		out.Doors = append(out.Doors, doorCode(k, h.lockName(k.LockID), loc, h.now))
 	}
@@ -223,9 +224,9 @@ func (h homeView) stay(a *homeAccess, loc *time.Location) views.HomeStay {
 		doors = append(doors, h.lockName(k.LockID))
 	}
 	out.Doors = strings.Join(doors, ", ")
-	out.Until = "until " + inZone(first.EndsAt, loc)
+	out.Until = "until " + domain.InZone(first.EndsAt, loc)
 	if used := firstUse(a.codes); !used.IsZero() {
-		out.Arrived, out.Used = "first used "+inZone(used, loc), true
+		out.Arrived, out.Used = "first used "+domain.InZone(used, loc), true
 	}
 	return out
 }

@@ -201,7 +201,7 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 	p := views.LockPage{
 		Page: s.page(c, l.Name, views.SectionLocks),
 		Lock: views.LockHeader{ID: l.ID, Name: l.Name, Model: strings.TrimSpace(l.Manufacturer + " " + l.Model),
-			Source: conns[l.ConnectionID], Online: l.Online, Offline: "offline since " + inZone(l.OfflineSince, loc),
+			Source: conns[l.ConnectionID], Online: l.Online, Offline: "offline since " + domain.InZone(l.OfflineSince, loc),
 			Battery: batteryText(l.Battery), LowBatt: lowBattery(l.Battery), Firmware: orUnknown(l.Firmware),
 			LastSync: views.Ago(now, l.LastSyncAt), LastError: l.LastError, TimeZone: l.TimeZone,
 			Slots: freeSlots(l.Slots, used), Sim: s.locks.Door(l.ConnectionKind) != nil},
@@ -217,7 +217,7 @@ func (s *Server) lockView(c echo.Context, l db.Lock) (views.LockPage, error) {
 	}
 	for _, u := range foreign {
 		p.Unmanaged = append(p.Unmanaged, views.UnmanagedRow{ID: u.ID, Name: orUnknown(u.Name),
-			Seen: inZone(u.FirstSeenAt, loc), Requested: !u.RemovalRequestedAt.IsZero(), Error: u.LastError})
+			Seen: domain.InZone(u.FirstSeenAt, loc), Requested: !u.RemovalRequestedAt.IsZero(), Error: u.LastError})
 	}
 	if n := len(foreign); n > 0 {
 		p.Alerts = append(p.Alerts, plural(n, "code on this lock was", "codes on this lock were")+" not set by Gatehouse: review them below.")
@@ -238,10 +238,10 @@ func overdueAlert(k db.AccessCode, l db.Lock, loc *time.Location) string {
 	if !k.RevokedAt.IsZero() && k.LeaveBy().Equal(k.RevokedAt) {
 		verb = "was revoked"
 	}
-	msg := fmt.Sprintf("%s's code %s %s but is still on %s", k.Label, verb, inZone(k.LeaveBy(), loc), l.Name)
+	msg := fmt.Sprintf("%s's code %s %s but is still on %s", k.Label, verb, domain.InZone(k.LeaveBy(), loc), l.Name)
 	switch {
 	case !l.Online:
-		msg += ": lock offline since " + inZone(l.OfflineSince, loc)
+		msg += ": lock offline since " + domain.InZone(l.OfflineSince, loc)
 	case k.LastError != "":
 		msg += ": " + k.LastError
 	}
@@ -259,12 +259,12 @@ var statusChips = map[domain.CodeStatus][2]string{
 
 func codeRow(k db.AccessCode, loc *time.Location, now time.Time) views.CodeRow {
 	chip := statusChips[k.Status]
-	row := views.CodeRow{ID: k.ID, Label: k.Label, Window: windowText(k.StartsAt, k.EndsAt, loc),
+	row := views.CodeRow{ID: k.ID, Label: k.Label, Window: domain.WindowText(k.StartsAt, k.EndsAt, loc),
 		StatusKind: chip[0], StatusLabel: chip[1], FirstUsed: "not yet",
 		CanRevoke: k.RevokedAt.IsZero() && k.Status != domain.StatusRemoved,
 		CanRetry:  k.Status == domain.StatusFailed || (k.LastError != "" && k.Status != domain.StatusRemoved)}
 	if !k.FirstUsedAt.IsZero() {
-		row.FirstUsed = inZone(k.FirstUsedAt, loc)
+		row.FirstUsed = domain.InZone(k.FirstUsedAt, loc)
 	}
 	if !k.RevokedAt.IsZero() && k.Status != domain.StatusRemoved {
 		row.StatusLabel += " (revoked)"
@@ -273,9 +273,9 @@ func codeRow(k db.AccessCode, loc *time.Location, now time.Time) views.CodeRow {
 	case k.LastError != "":
 		row.Detail = k.LastError
 	case k.Status == domain.StatusOnLock:
-		row.Detail = "confirmed " + inZone(k.SetAt, loc)
+		row.Detail = "confirmed " + domain.InZone(k.SetAt, loc)
 	case k.Status == domain.StatusRemoved && !k.RemovedAt.IsZero():
-		row.Detail = "confirmed gone " + inZone(k.RemovedAt, loc)
+		row.Detail = "confirmed gone " + domain.InZone(k.RemovedAt, loc)
 	case k.Status == domain.StatusScheduled && !k.StartsAt.IsZero() && now.Before(k.StartsAt):
 		row.Detail = "goes on the lock when its window opens"
 	}
@@ -292,7 +292,7 @@ type lockSettingsForm struct {
 func (f *lockSettingsForm) Validate() fieldErrors {
 	errs := fieldErrors{}
 	var msg string
-	f.Name, msg = validName(f.Name, "a name for the lock")
+	f.Name, msg = domain.CheckName(f.Name, "a name for the lock")
 	errs.add("name", msg)
 	f.TimeZone, f.Instructions = strings.TrimSpace(f.TimeZone), strings.TrimSpace(f.Instructions)
 	if !domain.ValidZone(f.TimeZone) {
@@ -343,9 +343,4 @@ func (s *Server) removeUnmanaged(c echo.Context) error {
 	s.audit(c, auditActor(c), db.AuditUnmanagedRemoved, "a code not set by Gatehouse, on "+l.Name)
 	s.locks.Nudge()
 	return redirect(c, paths.Done(paths.Lock(l.ID), "removal"))
-}
-
-// pinRules are a lock's code rules as the connector reported them.
-func pinRules(l db.Lock) domain.PINRules {
-	return domain.PINRules{MinLen: l.MinCodeLen, MaxLen: l.MaxCodeLen}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// A share passphrase is at least minPassphraseLen characters: the give form
+// A share passphrase is at least access.MinPassphraseLen characters: the give form
 // says so beside the field, the API answers 422 naming the field, for giving
 // and for rotating alike.
 func TestPassphraseMinimumLength(t *testing.T) {

@@ -198,26 +198,3 @@ func TestRotateNoFreeCode(t *testing.T) {
 		t.Errorf("stored: got %+v, want %+v (nothing saved)", got, before)
 	}
 }
-
-// rotate, shared by the owner's page and the API, answers a rotation that lost
-// to another with errRotatedMeanwhile (each caller words it), and saves nothing.
-func TestRotateSharedOutcomes(t *testing.T) {
-	app := newTestApp(t, testOrigin)
-	c, _ := app.newOwner("Olivia")
-	l := app.addSimLock("Front door")
-	_, a := c.give(app.giveForm("Ana", l))
-	ctx := context.Background()
-	next, token, err := app.srv.rotate(ctx, a, []db.Lock{l}, db.LinkOptions{})
-	if err != nil || next.ID == a.ID || token == "" {
-		t.Fatalf("first rotation: got access %d, token %t, %v; want a new access and link", next.ID, token != "", err)
-	}
-	app.secrets.Add("share token", token)
-	before := app.stored()
-	// a as read before the first rotation: still live to the caller.
-	if _, _, err := app.srv.rotate(ctx, a, []db.Lock{l}, db.LinkOptions{}); !errors.Is(err, errRotatedMeanwhile) {
-		t.Errorf("rotating the replaced access: got %v, want errRotatedMeanwhile", err)
-	}
-	if got := app.stored(); got != before {
-		t.Errorf("stored: got %+v, want %+v", got, before)
-	}
-}

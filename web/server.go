@@ -12,6 +12,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/labstack/echo/v4"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 )
 
@@ -23,7 +24,8 @@ type Server struct {
 	log     *slog.Logger
 	limits  *limits
 	locks   LockSide
-	metrics *metrics // nil unless Config.Metrics
+	access  *access.Service // gives, moves and ends access, for the pages and the API alike
+	metrics *metrics        // nil unless Config.Metrics
 	echo    *echo.Echo
 }
 
@@ -48,6 +50,8 @@ func New(cfg Config, store *db.DB, locks LockSide, log *slog.Logger) (*Server, e
 		return nil, fmt.Errorf("web: webauthn: %w", err)
 	}
 	s := &Server{cfg: cfg, db: store, wa: wa, log: log, limits: newLimits(), locks: locks}
+	// The service nudges through the lock side as it is when a change is made.
+	s.access = access.New(store, func() { s.locks.Nudge() }, store.Now)
 	if cfg.Metrics {
 		s.metrics = newMetrics(store, log)
 	}

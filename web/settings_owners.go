@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -70,7 +71,7 @@ func (f *inviteForm) Validate() fieldErrors {
 	errs := fieldErrors{}
 	if f.Name = strings.TrimSpace(f.Name); f.Name != "" {
 		var msg string
-		f.Name, msg = validName(f.Name, "their name")
+		f.Name, msg = domain.CheckName(f.Name, "their name")
 		errs.add("name", msg)
 	}
 	return errs

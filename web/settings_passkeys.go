@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/views"
 	"github.com/gatehouse/gatehouse/web/paths"
 )
@@ -62,7 +63,7 @@ func (s *Server) addPasskeyBegin(c echo.Context) error {
 	if err := bindJSON(c, &f); err != nil {
 		return err
 	}
-	nickname, msg := validName(f.Nickname, "a name for the passkey")
+	nickname, msg := domain.CheckName(f.Nickname, "a name for the passkey")
 	if msg != "" {
 		return &appError{Status: http.StatusUnprocessableEntity, Message: msg, Field: "nickname"}
 	}
@@ -120,7 +121,7 @@ type renamePasskeyForm struct {
 func (f *renamePasskeyForm) Validate() fieldErrors {
 	errs := fieldErrors{}
 	var msg string
-	f.Nickname, msg = validName(f.Nickname, "a name for the passkey")
+	f.Nickname, msg = domain.CheckName(f.Nickname, "a name for the passkey")
 	errs.add("nickname", msg)
 	return errs
 }

@@ -1,4 +1,4 @@
-package web
+package access
 
 import (
 	"testing"
@@ -22,7 +22,7 @@ func TestCommonPINRules(t *testing.T) {
 		{"order does not matter", []db.Lock{door(5, 10), door(6, 12), door(4, 8)}, domain.PINRules{MinLen: 6, MaxLen: 8}},
 		{"no common length", []db.Lock{door(4, 5), door(6, 8)}, domain.PINRules{MinLen: 6, MaxLen: 5}},
 	} {
-		if got := commonPINRules(tc.locks); got != tc.want {
+		if got := CommonPINRules(tc.locks); got != tc.want {
 			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
