@@ -20,10 +20,12 @@ import (
 	"github.com/gatehouse/gatehouse/web/paths"
 )
 
-// "Give access" and the actions on one access. Every write goes through db and
-// nudges the reconciler; a PIN appears only in the fresh "Show code" response,
-// and a share link only on the one GET that follows the POST that made it
-// (POST, 303, GET: a reload never repeats the POST).
+// "Give access" and the actions on one access. Every change goes through the
+// access service (s.access), which writes it with its audit line and nudges the
+// reconciler; these handlers only read the form and word the outcome. A PIN
+// appears only in the fresh "Show code" response, and a share link only on the
+// one GET that follows the POST that made it (POST, 303, GET: a reload never
+// repeats the POST).
 
 // linkTTLs are the lifetimes offered for a share link, in hours; 7 days is the
 // default (db.DefaultLinkTTL), and the link never outlives its access.
