@@ -61,6 +61,7 @@ func TestGiveFieldErrors(t *testing.T) {
 		{"no window", func(r *access.GiveRequest) { r.Starts, r.Ends = time.Time{}, time.Time{} }, []string{access.FieldStarts, access.FieldEnds}},
 		{"ends before it starts", func(r *access.GiveRequest) { r.Ends = r.Starts.Add(-time.Minute) }, []string{access.FieldEnds}},
 		{"link too long", func(r *access.GiveRequest) { r.LinkTTL = access.MaxLinkTTL + time.Hour }, []string{access.FieldLinkTTL}},
+		{"passphrase too short", func(r *access.GiveRequest) { r.Passphrase = "heron" }, []string{access.FieldPassphrase}},
 		{"passphrase too long", func(r *access.GiveRequest) { r.Passphrase = strings.Repeat("x", 101) }, []string{access.FieldPassphrase}},
 		{"code too short", func(r *access.GiveRequest) { r.PIN = "1234" }, []string{access.FieldPIN}},
 		{"length the door refuses", func(r *access.GiveRequest) { r.PINLength = 4 }, []string{access.FieldPIN}},
