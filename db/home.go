@@ -203,25 +203,3 @@ func (d *DB) RecentAnomalies(ctx context.Context, since time.Time, limit int) ([
 	}
 	return out, rows.Err()
 }
-
-// ExplainHome returns SQLite's plans for the home's three queries, for tests and
-// the benchmark notes.
-func (d *DB) ExplainHome(ctx context.Context) (map[string][]string, error) {
-	out := map[string][]string{}
-	now := d.now()
-	for name, q := range map[string]struct {
-		sql  string
-		args []any
-	}{
-		"locks":     {homeLocksQ, []any{unix(now)}},
-		"codes":     {homeCodesQ, []any{unix(now)}},
-		"anomalies": {recentAnomaliesQ, []any{unix(now), 10}},
-	} {
-		plan, err := d.explain(ctx, q.sql, q.args)
-		if err != nil {
-			return nil, err
-		}
-		out[name] = plan
-	}
-	return out, nil
-}
