@@ -11,8 +11,9 @@ import (
 	"github.com/gatehouse/gatehouse/domain"
 )
 
-// Anomaly kinds, the alert kinds and the thresholds of the anomaly rules are
-// domain's; db stores them and finds bursts, which need the lock's other events.
+// Gatehouse's own alerts: domain says when each condition began to hold
+// (domain.OfflineAlertAt, domain.UnusedAlertAt); db finds the rows it judges
+// and stores each alert once.
 
 // alertPrefix starts the device event id of Gatehouse's own alert events; no
 // connector makes ids like it (sim-N, Seam's UUIDs, h-HASH).
@@ -35,7 +36,7 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 	}
 	var alerts []alert
 	rows, err := d.r.QueryContext(ctx, `SELECT id, offline_since FROM locks
-		WHERE online = 0 AND offline_since IS NOT NULL AND offline_since <= ? AND removed_at IS NULL`, now-int64(domain.OfflineAlertAfter/time.Second))
+		WHERE online = 0 AND offline_since IS NOT NULL AND removed_at IS NULL`)
 	if err != nil {
 		return 0, fmt.Errorf("db: offline locks: %w", err)
 	}
@@ -45,7 +46,11 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, fmt.Errorf("db: offline locks: %w", err)
 		}
-		alerts = append(alerts, alert{lock: id, at: since + int64(domain.OfflineAlertAfter/time.Second),
+		at := domain.OfflineAlertAt(time.Unix(since, 0))
+		if at.After(time.Unix(now, 0)) {
+			continue // not offline long enough yet
+		}
+		alerts = append(alerts, alert{lock: id, at: unix(at),
 			dev: alertPrefix + "offline:" + strconv.FormatInt(since, 10), kind: domain.EventOfflineLong, anomaly: domain.AnomalyOfflineLong})
 	}
 	if err := rows.Close(); err != nil {
@@ -71,8 +76,8 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, fmt.Errorf("db: unused codes: %w", err)
 		}
-		if at, ok := unusedAlertAt(opened, ends, revealed, used, now); ok {
-			alerts = append(alerts, alert{lock: lock, code: code, guest: guest, at: at,
+		if at, ok := domain.UnusedAlertAt(time.Unix(opened, 0), unixOrZero(ends), fromUnix(revealed), fromUnix(used), time.Unix(now, 0)); ok {
+			alerts = append(alerts, alert{lock: lock, code: code, guest: guest, at: unix(at),
 				dev: alertPrefix + "unused:" + strconv.FormatInt(access, 10), kind: domain.EventCodeUnused, anomaly: domain.AnomalyCodeUnused})
 		}
 	}
@@ -109,23 +114,12 @@ func (d *DB) RaiseAlerts(ctx context.Context) (int, error) {
 	return added, err
 }
 
-// unusedAlertAt is when "revealed but not used" began to hold for an access whose
-// window opened at opened (and ends at ends, 0: never): domain.UnusedAlertAfter later,
-// or at the window's end if sooner, or at the reveal if later still; false when
-// it does not hold at now.
-func unusedAlertAt(opened, ends int64, revealed, used sql.NullInt64, now int64) (int64, bool) {
-	if !revealed.Valid || (ends != 0 && revealed.Int64 >= ends) {
-		return 0, false // never revealed, or revealed too late to be used
+// unixOrZero is u as a time, 0 as the zero time (a column stored 0 for none).
+func unixOrZero(u int64) time.Time {
+	if u == 0 {
+		return time.Time{}
 	}
-	at := opened + int64(domain.UnusedAlertAfter/time.Second)
-	if ends != 0 && ends < at {
-		at = ends
-	}
-	at = max(at, revealed.Int64)
-	if at > now || (used.Valid && used.Int64 <= at) {
-		return 0, false
-	}
-	return at, true
+	return time.Unix(u, 0)
 }
 
 // AlertLoop raises alerts every interval until ctx ends.

@@ -175,16 +175,17 @@ func (c ingestCode) eventCode() domain.EventCode {
 	return domain.EventCode{Matched: true, Starts: at(c.starts), Ends: at(c.ends), Revoked: at(c.revoked)}
 }
 
-// bursts are the denied events that new ones put in a burst: some 5-minute
-// window holds domain.BurstCount or more denied events of the lock.
+// bursts are the denied events that new ones put in a burst, as domain.InBurst
+// decides.
 type bursts struct {
 	batch    map[string]bool // new events, by device event id
 	existing []int64         // stored events not yet marked, by id
 }
 
-// burstsFor finds the bursts among a batch's denied events and the lock's stored
-// denied events within domain.BurstWindow of them, before the batch is stored, so new
-// events are stored marked and only older ones are updated.
+// burstsFor gathers a batch's denied events and the lock's stored denied events
+// within domain.BurstWindow of them, and asks domain.InBurst which are in a
+// burst, before the batch is stored, so new events are stored marked and only
+// older ones are updated.
 func burstsFor(ctx context.Context, tx *sql.Tx, lockID int64, events []NewEvent) (bursts, error) {
 	type point struct {
 		at    int64
@@ -243,28 +244,22 @@ func burstsFor(ctx context.Context, tx *sql.Tx, lockID int64, events []NewEvent)
 		all = append(all, p)
 	}
 	slices.SortFunc(all, func(a, b point) int { return int(a.at - b.at) })
+	at := make([]time.Time, len(all))
+	for i, p := range all {
+		at[i] = time.Unix(p.at, 0)
+	}
 	var out bursts
-	marked := -1 // the highest index marked so far
-	j := 0
-	for i := range all {
-		for j+1 < len(all) && all[j+1].at <= all[i].at+w {
-			j++
-		}
-		if j-i+1 < domain.BurstCount {
-			continue
-		}
-		for k := max(i, marked+1); k <= j; k++ {
-			switch p := all[k]; {
-			case p.dev != "":
-				if out.batch == nil {
-					out.batch = map[string]bool{}
-				}
-				out.batch[p.dev] = true
-			case p.clean:
-				out.existing = append(out.existing, p.id)
+	for i, in := range domain.InBurst(at) {
+		switch p := all[i]; {
+		case !in:
+		case p.dev != "":
+			if out.batch == nil {
+				out.batch = map[string]bool{}
 			}
+			out.batch[p.dev] = true
+		case p.clean:
+			out.existing = append(out.existing, p.id)
 		}
-		marked = j
 	}
 	return out, nil
 }
