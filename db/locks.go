@@ -217,22 +217,6 @@ func (d *DB) UpdateLockSettings(ctx context.Context, id int64, s LockSettings) e
 	})
 }
 
-// MarkLockSynced records the outcome of a reconcile pass on a lock.
-func (d *DB) MarkLockSynced(ctx context.Context, id int64, errMsg string) error {
-	return d.tx(ctx, func(tx *sql.Tx) error {
-		q := "UPDATE locks SET last_error = ? WHERE id = ?"
-		args := []any{errMsg, id}
-		if errMsg == "" {
-			q = "UPDATE locks SET last_error = '', last_sync_at = ? WHERE id = ?"
-			args = []any{unix(d.now()), id}
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("db: mark lock synced: %w", err)
-		}
-		return nil
-	})
-}
-
 // ClaimLock takes the lease on a lock for holder until now+ttl, unless another
 // holder's lease is still running. Work on a lock happens only under its lease, so
 // two Gatehouse processes sharing a database never act on one lock at once.

@@ -77,7 +77,7 @@ func TestRestoreEndsWhatTheBackupWouldBringBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if _, err := d.SessionByCookie(ctx, cookie, db.SessionLimits{Idle: time.Hour, Absolute: time.Hour}); !errors.Is(err, db.ErrNotFound) {
+	if _, _, err := d.SessionOwner(ctx, cookie, db.SessionLimits{Idle: time.Hour, Absolute: time.Hour}); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("session after restore: got %v, want signed out (ErrNotFound)", err)
 	}
 	tok, err := d.APITokenByValue(ctx, apiToken)

@@ -106,13 +106,6 @@ var ErrSessionExpired = errors.New("session expired")
 // reading a page should not cost a write each time.
 const sessionTouchEvery = time.Minute
 
-// SessionByCookie checks a cookie value and returns its live session. Expired
-// sessions are deleted. ErrNotFound means the cookie is unknown or forged.
-func (d *DB) SessionByCookie(ctx context.Context, cookie string, lim SessionLimits) (Session, error) {
-	s, _, err := d.SessionOwner(ctx, cookie, lim)
-	return s, err
-}
-
 // sessionRow is a session with its owner as read, before any check.
 type sessionRow struct {
 	s     Session

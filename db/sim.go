@@ -126,11 +126,6 @@ func (d *DB) CreateSimLock(ctx context.Context, l SimLock) (SimLock, error) {
 	return out, err
 }
 
-// SimLock returns one simulated lock, or ErrNotFound.
-func (d *DB) SimLock(ctx context.Context, deviceID string) (SimLock, error) {
-	return simLock(ctx, d.r, deviceID)
-}
-
 func simLock(ctx context.Context, q rowQuerier, deviceID string) (SimLock, error) {
 	l, err := scanSimLock(q.QueryRowContext(ctx, "SELECT "+simLockCols+" FROM sim_locks WHERE device_id = ?", deviceID))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -49,7 +49,7 @@ func TestSignInRotatesSession(t *testing.T) {
 	if before == after {
 		t.Fatal("session cookie unchanged by sign-in, want a new one")
 	}
-	if _, err := app.db.SessionByCookie(context.Background(), before, app.srv.sessionLimits()); err == nil {
+	if _, _, err := app.db.SessionOwner(context.Background(), before, app.srv.sessionLimits()); err == nil {
 		t.Error("old session still valid after sign-in, want it deleted")
 	}
 }

@@ -309,7 +309,7 @@ func BenchmarkSessionLookup(b *testing.B) {
 		do   func() error
 	}{
 		{"db-api-now", func() error {
-			s, err := store.SessionByCookie(ctx, cookie.Value, lim)
+			s, _, err := store.SessionOwner(ctx, cookie.Value, lim)
 			if err != nil {
 				return err
 			}
