@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -120,22 +119,4 @@ func unixOrZero(u int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(u, 0)
-}
-
-// AlertLoop raises alerts every interval until ctx ends.
-func (d *DB) AlertLoop(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := d.RaiseAlerts(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("raising timeline alerts", slog.Any("err", err))
-		} else if n > 0 {
-			log.Info("timeline alerts raised", slog.Int("count", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

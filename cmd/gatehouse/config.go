@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/db"
+	"github.com/gatehouse/gatehouse/jobs"
 )
 
 // config is every setting, from flags and GATEHOUSE_* environment variables
@@ -64,7 +64,7 @@ func (fs *flagSet) serveFlags(c *config) {
 	fs.DurationVar(&c.SimDelay, "sim-delay", 1500*time.Millisecond, "how long a simulated lock takes to set or remove a code")
 	fs.BoolVar(&c.Metrics, "metrics", false, "serve Prometheus metrics at /metrics")
 	fs.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the whole run to this file, for benchmarks (go tool pprof)")
-	fs.IntVar(&c.RetentionDays, "retention-days", db.DefaultRetentionDays, "keep events this many days, deleting older ones in the background (0 keeps all)")
+	fs.IntVar(&c.RetentionDays, "retention-days", jobs.DefaultRetentionDays, "keep events this many days, deleting older ones in the background (0 keeps all)")
 }
 
 // parse applies env defaults, then the command line, then validates.

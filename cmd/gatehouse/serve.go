@@ -2,21 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"runtime/pprof"
-	"time"
 
 	"github.com/gatehouse/gatehouse/db"
-	"github.com/gatehouse/gatehouse/domain"
-	"github.com/gatehouse/gatehouse/lock"
-	"github.com/gatehouse/gatehouse/lock/wire"
-	"github.com/gatehouse/gatehouse/web"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,61 +29,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stop()
 	}
 
-	store, err := openStore(ctx, c)
+	p, err := start(ctx, c, stdout, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-
-	zone := domain.ServerZone()
-	sims := wire.NewSim(store, nil, c.SimDelay)
-	hc := &http.Client{Timeout: 30 * time.Second}
-	kinds := wire.Kinds(store, sims, hc)
-	rec := lock.NewReconciler(lock.Options{
-		Store: store, Connect: kinds.Connect, Interval: c.ReconcileEvery,
-		EventEvery: c.EventsEvery, DefaultZone: zone, Log: log, Jitter: lock.Jitter,
-	})
-	side := &wire.Side{Store: store, Rec: rec, Kinds: kinds, Zone: zone}
-	srv, err := web.New(web.Config{
-		PublicURL: c.PublicURL, TrustedProxies: c.TrustedProxies, SessionIdle: c.SessionIdle,
-		SessionAbsolute: c.SessionMax, InviteTTL: c.InviteTTL, Version: version, Metrics: c.Metrics,
-	}, store, side, log)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.Addr, err)
-	}
-	if err := firstRunInvite(ctx, store, c, stdout); err != nil {
-		ln.Close()
-		return err
-	}
-	hs := srv.HTTPServer(c.Addr)
-	log.Info("gatehouse listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", c.PublicURL.String()),
+	log.Info("gatehouse listening", slog.String("addr", p.ln.Addr().String()), slog.String("public_url", c.PublicURL.String()),
 		slog.String("db", c.DB), slog.String("version", version))
 	logOut.Flush() // scripts and tests wait for this line
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	go store.PruneLoop(ctx, db.SessionLimits{Idle: c.SessionIdle, Absolute: c.SessionMax}, log)
-	go store.RunRetention(ctx, db.Retention{Keep: time.Duration(c.RetentionDays) * 24 * time.Hour, Log: log})
-	go store.AlertLoop(ctx, time.Minute, log) // the timeline's condition alerts (db/timeline.go)
-	recDone := make(chan struct{})
-	go func() { rec.Run(ctx); close(recDone) }()
-	defer func() { <-recDone }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return p.run(ctx)
 }
 
 // openStore opens the database with the key that seals codes and API keys.
