@@ -38,12 +38,24 @@ const readCacheMax = 4096 // entries; beyond it the cache is simply cleared
 // caller at a newer generation (its own write committed since) never takes a
 // value read before it. Errors are not cached.
 func Cached[T any](d *DB, key string, ttl time.Duration, read func() (T, error)) (T, error) {
+	v, err := d.CachedRead(key, ttl, func() (any, error) { return read() })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	t, _ := v.(T) // a nil interface value comes back as nil
+	return t, nil
+}
+
+// CachedRead is Cached untyped, for consumers that see the store through an
+// interface (Go interfaces have no generic methods).
+func (d *DB) CachedRead(key string, ttl time.Duration, read func() (any, error)) (any, error) {
 	gen := d.gen.Load()
 	now := time.Now()
 	if v, ok := d.cache.get(key, gen, now); ok {
-		return v.(T), nil
+		return v, nil
 	}
-	got, err, _ := d.cache.flight.Do(key+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
+	v, err, _ := d.cache.flight.Do(key+"@"+strconv.FormatUint(gen, 10), func() (any, error) {
 		// Again, now that this is the one read: a flight that ended just
 		// before this one began may have cached it.
 		if v, ok := d.cache.get(key, gen, now); ok {
@@ -56,12 +68,7 @@ func Cached[T any](d *DB, key string, ttl time.Duration, read func() (T, error))
 		d.cache.put(key, cacheEntry{gen: gen, expires: now.Add(ttl), value: v})
 		return v, nil
 	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	v, _ := got.(T) // a nil interface value comes back as nil
-	return v, nil
+	return v, err
 }
 
 func (c *readCache) get(key string, gen uint64, now time.Time) (any, bool) {

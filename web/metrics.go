@@ -11,8 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/gatehouse/gatehouse/db"
 )
 
 // metrics are Prometheus metrics on a registry of this server's own (no global
@@ -23,7 +21,7 @@ type metrics struct {
 	reveals  *prometheus.CounterVec
 }
 
-func newMetrics(store *db.DB, log *slog.Logger) *metrics {
+func newMetrics(store Store, log *slog.Logger) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -99,13 +97,13 @@ func (m *metrics) handler() echo.HandlerFunc {
 // opsCollector reads the reconciler's figures from the database at scrape time,
 // so every replica reports the same truth and nothing needs updating in between.
 type opsCollector struct {
-	store                                    *db.DB
+	store                                    Store
 	log                                      *slog.Logger
 	lag, pending, errors, offline, unreached *prometheus.Desc
 	commits, writes                          *prometheus.Desc
 }
 
-func newOpsCollector(store *db.DB, log *slog.Logger) *opsCollector {
+func newOpsCollector(store Store, log *slog.Logger) *opsCollector {
 	return &opsCollector{store: store, log: log,
 		lag:       prometheus.NewDesc("gatehouse_reconciler_lag_seconds", "Age of the oldest last successful sync of an active lock.", nil, nil),
 		pending:   prometheus.NewDesc("gatehouse_codes_pending_removal", "Codes revoked or ended but not yet confirmed gone from their lock.", nil, nil),

@@ -1,5 +1,5 @@
 // Package web is Gatehouse's HTTP side: routes, middleware and one file of handlers
-// per area. Handlers read and write through db; they never call a lock.
+// per area. Handlers read and write through Store (store.go); they never call a lock.
 package web
 
 import (
@@ -19,7 +19,7 @@ import (
 // Server holds the dependencies every handler needs.
 type Server struct {
 	cfg     Config
-	db      *db.DB
+	db      Store
 	wa      *webauthn.WebAuthn
 	log     *slog.Logger
 	limits  *limits
@@ -30,7 +30,7 @@ type Server struct {
 }
 
 // New builds the server and its routes.
-func New(cfg Config, store *db.DB, locks LockSide, log *slog.Logger) (*Server, error) {
+func New(cfg Config, store Store, locks LockSide, log *slog.Logger) (*Server, error) {
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID:          cfg.PublicURL.Hostname(),
 		RPDisplayName: "Gatehouse",

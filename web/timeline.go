@@ -76,7 +76,7 @@ func (v *timelineView) noteGuests(events []db.TimelineEvent) {
 }
 
 // loadNames fetches who the codes of events are for, those not known yet.
-func (v *timelineView) loadNames(ctx context.Context, store *db.DB, events []db.TimelineEvent) error {
+func (v *timelineView) loadNames(ctx context.Context, store Store, events []db.TimelineEvent) error {
 	var ids []int64
 	for _, e := range events {
 		if _, ok := v.names[e.CodeID]; e.CodeID != 0 && !ok && !slices.Contains(ids, e.CodeID) {
@@ -217,7 +217,7 @@ func (v *timelineView) days(events []db.TimelineEvent, after string) []views.Tim
 }
 
 // timelineFirstTTL is how long a first page is reused while this process
-// writes nothing (db.Cached: any commit here, an event stored included, ends
+// writes nothing (cached: any commit here, an event stored included, ends
 // it). Events another process stores show within it, and the live poll, which
 // asks for events after the page's newest id, misses none of them.
 const timelineFirstTTL = 2 * time.Second
@@ -232,7 +232,7 @@ func (s *Server) timelineList(ctx context.Context, v *timelineView, before *db.E
 		list   views.TimelineList
 		guests []views.TimelineOption
 	}
-	fp, err := db.Cached(s.db, "web:timeline-first:"+v.p.url(paths.Timeline), timelineFirstTTL, func() (firstPage, error) {
+	fp, err := cached(s.db, "web:timeline-first:"+v.p.url(paths.Timeline), timelineFirstTTL, func() (firstPage, error) {
 		l, err := s.readTimelineList(ctx, v, nil, 0)
 		return firstPage{l, v.guests}, err
 	})

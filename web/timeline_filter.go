@@ -309,26 +309,26 @@ type timelineZones struct {
 }
 
 // timelineZonesTTL is how long the locks' zones are reused while this process
-// writes nothing (db.Cached): a lock renamed or moved by another process
+// writes nothing (cached): a lock renamed or moved by another process
 // sharing the file shows within it, this process's own changes at once.
 const timelineZonesTTL = 5 * time.Second
 
 // cachedTimelineZones is newTimelineZones, read once per write generation: a
 // timeline request does not read every lock and load their zones again. The
 // value is shared: its maps and slice are never changed.
-func cachedTimelineZones(ctx context.Context, store *db.DB) (timelineZones, []db.TimelineLock, error) {
+func cachedTimelineZones(ctx context.Context, store Store) (timelineZones, []db.TimelineLock, error) {
 	type zonesAndLocks struct {
 		z   timelineZones
 		all []db.TimelineLock
 	}
-	v, err := db.Cached(store, "web:timeline-zones", timelineZonesTTL, func() (zonesAndLocks, error) {
+	v, err := cached(store, "web:timeline-zones", timelineZonesTTL, func() (zonesAndLocks, error) {
 		z, all, err := newTimelineZones(ctx, store)
 		return zonesAndLocks{z, all}, err
 	})
 	return v.z, v.all, err
 }
 
-func newTimelineZones(ctx context.Context, store *db.DB) (timelineZones, []db.TimelineLock, error) {
+func newTimelineZones(ctx context.Context, store Store) (timelineZones, []db.TimelineLock, error) {
 	all, err := store.TimelineLocks(ctx)
 	if err != nil {
 		return timelineZones{}, nil, err
