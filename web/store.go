@@ -4,15 +4,21 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse/gatehouse/access"
 	"github.com/gatehouse/gatehouse/db"
 )
 
-// Store is what web's handlers need of the database, and all they may use:
+// Store is what web needs of the database, and all it may use: the access
+// service's store, from which web builds the service, and the methods its
+// handlers call themselves (some overlap, with the same signatures). It is
 // the interface this consumer declares (STYLE.md rule 3), and the seam
 // another store engine would plug into. *db.DB satisfies it (asserted in
-// store_test.go); the shapes are db's rows. Handlers write through these
-// methods, each one transaction, and never reach a lock.
+// store_test.go); the shapes are db's rows. Handlers read and write through
+// it, and never reach a lock.
 type Store interface {
+	// The access service's store: web builds the service from it.
+	access.Store
+
 	// The read cache, for pages every viewer reads alike (cached below).
 	CachedRead(key string, ttl time.Duration, read func() (any, error)) (any, error)
 
@@ -70,22 +76,13 @@ type Store interface {
 	AccessesForGuests(ctx context.Context, ids []int64) (map[int64][]db.Access, error)
 	Access(ctx context.Context, id int64) (db.Access, error)
 	AccessCodes(ctx context.Context, accessID int64) ([]db.AccessCode, error)
-	AccessLocks(ctx context.Context, accessID int64) ([]db.Lock, error)
 	AccessPIN(ctx context.Context, accessID int64) (string, error)
-	ChangeWindow(ctx context.Context, id int64, start, end time.Time, audit ...db.AuditEntry) error
-	CreateAccess(ctx context.Context, n db.NewAccess) (db.Access, string, error)
 	GuestAccesses(ctx context.Context, guestID int64) ([]db.Access, error)
-	RevokeAccess(ctx context.Context, id int64, audit ...db.AuditEntry) error
-	RotateAccess(ctx context.Context, id int64, pin string, link db.LinkOptions, audit ...db.AuditEntry) (db.Access, string, error)
 
 	// Codes.
 	AccessCode(ctx context.Context, id int64) (db.AccessCode, error)
 	AllCodeCounts(ctx context.Context) (map[int64]db.CodeCounts, error)
-	CreateAccessCode(ctx context.Context, n db.NewAccessCode, audit ...db.AuditEntry) (db.AccessCode, error)
-	LivePINs(ctx context.Context, lockID int64) ([]string, error)
 	LockCodes(ctx context.Context, lockID int64) ([]db.AccessCode, error)
-	RetryAccessCode(ctx context.Context, id int64, audit ...db.AuditEntry) error
-	RevokeAccessCode(ctx context.Context, id int64, audit ...db.AuditEntry) (db.AccessCode, error)
 	CodeInfo(ctx context.Context, id int64) (db.CodeInfo, error)
 	CodesPage(ctx context.Context, q db.CodeQuery) ([]db.CodeInfo, error)
 
@@ -99,7 +96,6 @@ type Store interface {
 	MarkLinkOpened(ctx context.Context, id int64, device string, audit ...db.AuditEntry) error
 	ShareByToken(ctx context.Context, token string, withPIN bool) (db.ShareLink, db.ShareDetails, error)
 	TakeLink(ctx context.Context, sessionID, accessID int64) (kind, token string, err error)
-	ReissueLink(ctx context.Context, accessID int64, o db.LinkOptions, audit ...db.AuditEntry) (string, db.ShareLink, error)
 
 	// After a restore: what it paused, and the changes owners acknowledge.
 	LastRestore(ctx context.Context) (db.Restored, bool, error)
