@@ -66,3 +66,19 @@ func TestCachedSharesOneReadPerGeneration(t *testing.T) {
 		t.Errorf("after a commit Cached = %d, %v, want a fresh read (7)", v, err)
 	}
 }
+
+// TestChangesUseTheActionIndex: every admin's home counts the changes they
+// have not acknowledged; that count reads the change lines through their
+// index, not every audit line since the owner joined (it did: 1.6 ms of
+// server CPU per home page once 6,000 links had been given).
+func TestChangesUseTheActionIndex(t *testing.T) {
+	d := openTest(t)
+	plan, err := d.explain(context.Background(), "SELECT COUNT(*) "+changesWhere, []any{int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(plan, "\n")
+	if !strings.Contains(joined, "USING COVERING INDEX audit_log_action") && !strings.Contains(joined, "USING INDEX audit_log_action") {
+		t.Errorf("unacknowledged changes are not read through audit_log_action:\n%s", joined)
+	}
+}

@@ -5,6 +5,8 @@ package db
 // older schema again. A migration that adds a table, column or trigger adds
 // its undo here.
 var laterMigrationUndo = []string{
+	// 0013_audit_changes_index
+	"DROP INDEX audit_log_action",
 	// 0012_restore_marks
 	"DROP TABLE restores", "DROP TRIGGER share_links_paused",
 	"ALTER TABLE api_tokens DROP COLUMN suspended_at", "ALTER TABLE share_links DROP COLUMN paused_at",
