@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Changes are the audit lines about who can get in and act: owners, passkeys,
@@ -32,16 +34,33 @@ var changesWhere = `FROM audit_log a WHERE a.action IN (` + changeActionList + `
 // acknowledged, newest first, made since they became an owner, and how many
 // there are in all.
 func (d *DB) UnacknowledgedChanges(ctx context.Context, ownerID int64, limit int) ([]AuditEntry, int, error) {
+	// Every admin's home page asks, and the answer changes only with a commit:
+	// the generation-checked read cache (cache.go) answers until the next one.
+	type changes struct {
+		entries []AuditEntry
+		total   int
+	}
+	key := "changes:" + strconv.FormatInt(ownerID, 10) + ":" + strconv.Itoa(limit)
+	v, err := Cached(d, key, time.Minute, func() (changes, error) {
+		entries, total, err := d.unacknowledgedChanges(ctx, ownerID, limit)
+		return changes{entries, total}, err
+	})
+	return v.entries, v.total, err
+}
+
+func (d *DB) unacknowledgedChanges(ctx context.Context, ownerID int64, limit int) ([]AuditEntry, int, error) {
 	where := changesWhere
 	var total int
-	if err := d.r.QueryRowContext(ctx, "SELECT COUNT(*) "+where, ownerID).Scan(&total); err != nil {
+	// Prepared once (stmt.go): every admin's home page runs these, and parsing
+	// the SQL was most of their cost.
+	if err := d.stmt(ctx, "SELECT COUNT(*) "+where).QueryRowContext(ctx, ownerID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("db: count changes: %w", err)
 	}
 	if total == 0 {
 		return nil, 0, nil
 	}
-	rows, err := d.r.QueryContext(ctx, "SELECT a.id, a.at, a.owner_id, a.actor, a.action, a.ip, a.detail "+where+
-		" ORDER BY a.id DESC LIMIT ?2", ownerID, limit)
+	rows, err := d.stmt(ctx, "SELECT a.id, a.at, a.owner_id, a.actor, a.action, a.ip, a.detail "+where+
+		" ORDER BY a.id DESC LIMIT ?2").QueryContext(ctx, ownerID, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("db: changes: %w", err)
 	}

@@ -120,9 +120,23 @@ type Restored struct {
 
 // LastRestore returns the latest restore, if there was one.
 func (d *DB) LastRestore(ctx context.Context) (Restored, bool, error) {
+	// Every home page asks; the answer changes only with a commit (cache.go).
+	type last struct {
+		r  Restored
+		ok bool
+	}
+	v, err := Cached(d, "last-restore", time.Minute, func() (last, error) {
+		r, ok, err := d.lastRestore(ctx)
+		return last{r, ok}, err
+	})
+	return v.r, v.ok, err
+}
+
+func (d *DB) lastRestore(ctx context.Context) (Restored, bool, error) {
 	var r Restored
 	var restored, backup int64
-	err := d.r.QueryRowContext(ctx, "SELECT restored_at, backup_at FROM restores ORDER BY id DESC LIMIT 1").Scan(&restored, &backup)
+	// Prepared once (stmt.go): every home page asks.
+	err := d.stmt(ctx, "SELECT restored_at, backup_at FROM restores ORDER BY id DESC LIMIT 1").QueryRowContext(ctx).Scan(&restored, &backup)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, false, nil
 	}
