@@ -115,7 +115,7 @@ func (d *DB) SeedEvents(ctx context.Context, events iter.Seq[SeedEvent], progres
 	// Statements run on a context that is never cancelled: a load stops
 	// between statements (ctx is checked as events come), never inside one.
 	l := &seedLoad{ctx: context.WithoutCancel(ctx), conn: conn, codes: codes, locks: locks, next: next, progress: progress,
-		denied: map[int64][]int{}, counts: map[int64]map[int64]*[2]int64{}, uses: map[int64][2]int64{}}
+		denied: map[int64]*seedBursts{}, counts: map[int64]map[int64]*[2]int64{}, uses: map[int64][2]int64{}}
 	if err := l.begin(); err != nil {
 		return st, err
 	}
@@ -328,6 +328,13 @@ type seedRow struct {
 	anomaly               domain.Anomaly
 }
 
+// seedBursts is a lock's denied events within domain.BurstWindow of the
+// latest: the tracker that judges them, and their stream positions.
+type seedBursts struct {
+	t   domain.BurstTracker
+	pos []int
+}
+
 // seedLoad is one SeedEvents run.
 type seedLoad struct {
 	ctx      context.Context
@@ -339,9 +346,9 @@ type seedLoad struct {
 	progress func(int)
 	err      error
 
-	queue  []seedRow       // events not yet inserted, oldest first
-	qbase  int             // the stream position of queue[0]
-	denied map[int64][]int // per lock, stream positions of its denied events in the last domain.BurstWindow
+	queue  []seedRow             // events not yet inserted, oldest first
+	qbase  int                   // the stream position of queue[0]
+	denied map[int64]*seedBursts // per lock, its denied events in the last domain.BurstWindow
 	counts map[int64]map[int64]*[2]int64
 	uses   map[int64][2]int64 // first and last unlock per code
 
@@ -380,25 +387,23 @@ func (l *seedLoad) add(e SeedEvent, at int64) {
 	pos := l.qbase + len(l.queue)
 	l.queue = append(l.queue, r)
 	if r.kind == domain.EventDenied {
-		// The burst rule: a denied event is in a burst when a window of
-		// domain.BurstWindow from some denied event holds domain.BurstCount of them. The
-		// lock's denied events since at - BurstWindow all fit in the window that
-		// starts at the first of them; with this one, enough makes them all a
-		// burst (those not already standing out for another reason).
-		w := int64(domain.BurstWindow / time.Second)
-		recent := l.denied[e.LockID]
-		for len(recent) > 0 && (recent[0] < l.qbase || l.queue[recent[0]-l.qbase].at < at-w) {
-			recent = recent[1:]
+		// The burst rule, streamed (domain.BurstTracker): when the lock's denied
+		// events within domain.BurstWindow of this one make a burst, mark them
+		// all (those not already standing out for another reason).
+		b := l.denied[e.LockID]
+		if b == nil {
+			b = &seedBursts{}
+			l.denied[e.LockID] = b
 		}
-		recent = append(recent, pos)
-		if len(recent) >= domain.BurstCount {
-			for _, p := range recent {
+		n, burst := b.t.Add(time.Unix(at, 0))
+		b.pos = append(b.pos[:copy(b.pos, b.pos[len(b.pos)+1-n:])], pos)
+		if burst {
+			for _, p := range b.pos {
 				if q := &l.queue[p-l.qbase]; q.anomaly == "" {
 					q.anomaly = domain.AnomalyDeniedBurst
 				}
 			}
 		}
-		l.denied[e.LockID] = recent
 	}
 	if len(l.queue) >= 4096 {
 		l.flush(at - int64(domain.BurstWindow/time.Second))

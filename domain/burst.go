@@ -25,3 +25,24 @@ func InBurst(at []time.Time) []bool {
 	}
 	return in
 }
+
+// BurstTracker is InBurst for a caller that streams a lock's denied events
+// in ascending time order and cannot hold them all (the demo seeder's
+// millions of events). The zero value is ready.
+type BurstTracker struct {
+	recent []time.Time // the events within BurstWindow of the latest
+}
+
+// Add takes the next denied event. recent is how many of the latest events,
+// it included, lie within BurstWindow of it; burst is whether they are a
+// burst (BurstCount or more), in which case every one of them is in a burst
+// by InBurst.
+func (b *BurstTracker) Add(at time.Time) (recent int, burst bool) {
+	from := at.Add(-BurstWindow)
+	i := 0
+	for i < len(b.recent) && b.recent[i].Before(from) {
+		i++
+	}
+	b.recent = append(b.recent[:copy(b.recent, b.recent[i:])], at)
+	return len(b.recent), len(b.recent) >= BurstCount
+}
