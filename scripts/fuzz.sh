@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a short, fixed time (default 10s each); CI calls it.
+# Runs every fuzz target for a fixed budget each: a duration (5m) or a count of
+# executions (5000x). CI calls it with a count: Go 1.26's fuzz coordinator can
+# fail a target with a bare "context deadline exceeded" when a duration runs
+# out while a worker is mid-input on a loaded machine (golang/go#75804, fixed
+# in Go 1.27); a count has no deadline to race. Default: 10s each.
 # Seed corpora live in each package's testdata/fuzz and run with plain `go test`.
 # -fuzzminimizetime 0: minimising a new input can take minutes; CI wants a verdict.
 set -euo pipefail
